@@ -1,0 +1,84 @@
+/*
+ * arch.h — the registry of architecture model classes.
+ *
+ * Each class (ideal, dram, pim, spatial, mcu, gpu) is an ops table with an
+ * iVersion that only grows at the end (SQLite's sqlite3_io_methods).  An
+ * architecture file is YAML with a common header
+ *
+ *   name: ideal-a100          # preset name
+ *   class: ideal              # selects the ops table below
+ *   description: ...          # free text, with sources
+ *   <class>: { ... }          # the class's own section, its own schema
+ *
+ * arch_load() reads `class`, loads the file with that class's schema,
+ * applies --set overrides and runs the class's semantic validation, so every
+ * error names the file, line and key.  arch_run() executes a schedule (from
+ * a mapper) on the model and fills a sim_report.
+ */
+#ifndef TFSIM_ARCH_H
+#define TFSIM_ARCH_H
+
+#include "sim/cfg/cfg.h"
+#include "sim/sim.h"
+
+/* Common header fields every class schema must start with.  Use as
+ *   struct my_arch_file { ARCH_HEADER_FIELDS; struct my_sec *my; };  */
+#define ARCH_HEADER_FIELDS \
+  char *name;              \
+  char *cls;               \
+  char *description
+
+/* cyaml fields for ARCH_HEADER_FIELDS of struct type T. */
+#define ARCH_HEADER_SCHEMA(T)                                             \
+  CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, T, name, 1,          \
+                         CYAML_UNLIMITED),                                \
+  CYAML_FIELD_STRING_PTR("class", CYAML_FLAG_POINTER, T, cls, 1,          \
+                         CYAML_UNLIMITED),                                \
+  CYAML_FIELD_STRING_PTR("description", CYAML_FLAG_POINTER |              \
+                         CYAML_FLAG_OPTIONAL, T, description, 0,          \
+                         CYAML_UNLIMITED)
+
+typedef struct arch_header { ARCH_HEADER_FIELDS; } arch_header;
+
+typedef struct arch_ops {
+  int iVersion;             /* 1 */
+  const char *cls;          /* "ideal", "dram", ... */
+  const char *summary;      /* one line for `tfsim list archs` */
+  const cyaml_schema_value_t *schema; /* whole file, CYAML_FLAG_POINTER */
+  /* Semantic checks and derived values after load + overrides.  May
+   * allocate model state into *state (freed by fini).  Errors through
+   * sim_cfg_fail(). */
+  int (*init)(const sim_cfg *cfg, void **state, sim_err *err);
+  void (*fini)(void *state);
+  /* Executes sched; fills rep (already sim_report_init'ed). */
+  int (*run)(void *state, const sim_cfg *cfg, const sim_sched *sched,
+             sim_report *rep, sim_err *err);
+  /* Optional (NULL if the class has no trace mode): replays a memory
+   * request trace file (`tfsim trace`) and fills rep. */
+  int (*trace)(void *state, const sim_cfg *cfg, const char *trace_path,
+               sim_report *rep, sim_err *err);
+} arch_ops;
+
+/* A loaded architecture: config + class + model state. */
+typedef struct arch_model {
+  const arch_ops *ops;
+  sim_cfg cfg;
+  void *state;
+} arch_model;
+
+const arch_ops *arch_find(const char *cls);
+/* NULL-terminated list of registered classes. */
+const arch_ops *const *arch_classes(void);
+
+/* Loads path (class from its `class:` key), applies the --set assignments
+ * and initialises the model.  On error *out is left empty. */
+int arch_load(arch_model *out, const char *path, const char *const *sets,
+              int n_sets, sim_err *err);
+void arch_unload(arch_model *m);
+/* The header fields of a loaded model (every class struct starts with
+ * them). */
+const arch_header *arch_header_of(const arch_model *m);
+int arch_run(arch_model *m, const sim_sched *sched, sim_report *rep,
+             sim_err *err);
+
+#endif /* TFSIM_ARCH_H */

@@ -1,0 +1,330 @@
+/*
+ * sim.h — the public API of tfsim's engine (the sim/ folder, libc only).
+ *
+ * Everything a model or mapper needs from the core: error codes and
+ * messages, the allocation hook, the discrete-event engine with clock
+ * domains, the statistics registry, and the schedule (the plain-data hand-
+ * off from a mapper to an architecture model).
+ *
+ * Design (DESIGN.md section 2):
+ *  - Time is uint64_t picoseconds (`t_ps`).  SIM_T_NEVER marks "no time".
+ *  - Events are totally ordered by (time, priority, insertion sequence);
+ *    lower priority values run first at equal time.  The order never
+ *    depends on pointers, hashes or the wall clock, so the same inputs give
+ *    bit-identical runs.
+ *  - Events live in a pool owned by the engine; scheduling does not call
+ *    malloc except to grow the pool (amortised, bounded by the peak number
+ *    of events in flight).
+ *  - There is no global mutable state except the allocation hook, which
+ *    tests install before anything runs; two engines in one process are
+ *    independent.
+ *
+ * Errors: functions return 0 or a negative SIM_E* code.  Where a sim_err
+ * is passed, its msg holds one line naming the file, line and key at fault
+ * ("arch/configs/x.yaml:12: dram.timing.tRCD: must be > 0").
+ *
+ * Ownership: x_new/x_free pairs; x_free(NULL) is a no-op.
+ */
+#ifndef TFSIM_SIM_H
+#define TFSIM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Errors                                                                 */
+/* ---------------------------------------------------------------------- */
+
+enum {
+  SIM_OK = 0,
+  SIM_EINVAL = -1,   /* bad input: config value, argument, trace line   */
+  SIM_ENOENT = -2,   /* missing file, unknown name                       */
+  SIM_ERANGE = -3,   /* a value out of range (time overflows 64-bit ps) */
+  SIM_ENOMEM = -4,   /* allocation failed                                */
+  SIM_EIO = -5,      /* I/O or database error                            */
+  SIM_ESCHEMA = -6,  /* database schema version not supported            */
+  SIM_EUNSUP = -7,   /* not built yet / not supported                     */
+  SIM_EINTERNAL = -8 /* a bug: broken invariant                          */
+};
+
+#define SIM_ERR_MSG_MAX 512
+
+typedef struct sim_err {
+  int code;                  /* 0 or a SIM_E* code */
+  char msg[SIM_ERR_MSG_MAX]; /* one line, no trailing newline */
+} sim_err;
+
+/* Sets err (if non-NULL) and returns code.  printf-style. */
+int sim_err_set(sim_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int sim_err_vset(sim_err *err, int code, const char *fmt, va_list ap);
+void sim_err_clear(sim_err *err);
+const char *sim_strerror(int code);
+/* Process exit status for an error code: 2 for bad input, 1 otherwise. */
+int sim_err_exit_status(int code);
+
+/* A broken model invariant is a bug: print time, component and state, then
+ * abort().  Never used for bad input. */
+void sim_panic(const char *component, uint64_t t_ps, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+
+/* ---------------------------------------------------------------------- */
+/* Allocation hook (Lua's lua_Alloc).  All project code allocates through  */
+/* these; tests install a hook to fail the N-th allocation.               */
+/* ---------------------------------------------------------------------- */
+
+/* ptr == NULL: allocate nsize.  nsize == 0: free ptr, return NULL.
+ * Otherwise: resize.  Return NULL on failure. */
+typedef void *(*sim_alloc_fn)(void *ud, void *ptr, size_t nsize);
+
+/* Test use only; install before any object is created. NULL restores the
+ * default (realloc/free). */
+void sim_alloc_set_hook(sim_alloc_fn fn, void *ud);
+void *sim_malloc(size_t n);
+void *sim_calloc(size_t n, size_t size); /* overflow-checked */
+void *sim_realloc(void *p, size_t n);
+void sim_free(void *p);
+char *sim_strdup(const char *s);
+
+/* ---------------------------------------------------------------------- */
+/* Time helpers                                                           */
+/* ---------------------------------------------------------------------- */
+
+#define SIM_T_NEVER UINT64_MAX
+#define SIM_PS_PER_NS 1000ull
+#define SIM_PS_PER_S 1000000000000ull
+
+/* a*b into *out; SIM_ERANGE if it overflows 64 bits. */
+int sim_mul_u64(uint64_t a, uint64_t b, uint64_t *out);
+int sim_add_u64(uint64_t a, uint64_t b, uint64_t *out);
+/* Seconds (double) to picoseconds, rounded to nearest; SIM_ERANGE when the
+ * value is negative, not finite or does not fit 64-bit picoseconds. */
+int sim_s_to_ps(double s, uint64_t *out_ps);
+
+/* ---------------------------------------------------------------------- */
+/* Engine                                                                 */
+/* ---------------------------------------------------------------------- */
+
+typedef struct sim_engine sim_engine;
+
+/* Event handler.  ctx and arg are whatever was passed to sim_schedule. */
+typedef void (*sim_event_fn)(sim_engine *e, void *ctx, uint64_t arg);
+
+/* Handle of a scheduled event, for cancellation.  0 is never a valid id.
+ * Ids encode a pool slot and a generation, so a stale id is detected. */
+typedef uint64_t sim_event_id;
+
+sim_engine *sim_engine_new(void);
+void sim_engine_free(sim_engine *e);
+
+uint64_t sim_now(const sim_engine *e); /* current time in ps */
+
+/* Schedule fn(e, ctx, arg) at absolute time t_ps >= now.  prio orders
+ * events at equal time (lower first); insertion order breaks the rest.
+ * out_id may be NULL.  Returns SIM_EINVAL if t_ps < now or t_ps ==
+ * SIM_T_NEVER, SIM_ENOMEM if the pool cannot grow. */
+int sim_schedule(sim_engine *e, uint64_t t_ps, int prio, sim_event_fn fn,
+                 void *ctx, uint64_t arg, sim_event_id *out_id);
+/* Same, delay relative to now; SIM_ERANGE if now + delay overflows. */
+int sim_schedule_in(sim_engine *e, uint64_t delay_ps, int prio,
+                    sim_event_fn fn, void *ctx, uint64_t arg,
+                    sim_event_id *out_id);
+/* Cancel a pending event: 0, or SIM_ENOENT if it already ran or was
+ * cancelled (stale id). */
+int sim_cancel(sim_engine *e, sim_event_id id);
+
+/* Run events in order until none is left, sim_stop() is called, or the
+ * next event lies after until_ps (SIM_T_NEVER: no limit).  Returns the
+ * number of events executed by this call. */
+uint64_t sim_run(sim_engine *e, uint64_t until_ps);
+/* Run exactly one event if any; returns 1 if one ran, else 0. */
+int sim_step(sim_engine *e);
+void sim_stop(sim_engine *e); /* from a handler: return after it */
+
+size_t sim_pending(const sim_engine *e);        /* events in flight */
+uint64_t sim_events_executed(const sim_engine *e);
+/* Time of the next pending event, or SIM_T_NEVER. */
+uint64_t sim_next_time(sim_engine *e);
+
+/* Clock domains.  A domain is a period (and phase) in ps registered with
+ * the engine so cycles are reported per domain. */
+typedef struct sim_clock {
+  uint64_t period_ps; /* > 0 */
+  uint64_t phase_ps;  /* first edge */
+} sim_clock;
+
+/* Registers a named domain; returns its index (>= 0) or a SIM_E* code. */
+int sim_clock_add(sim_engine *e, const char *name, uint64_t period_ps);
+const sim_clock *sim_clock_get(const sim_engine *e, int clk);
+const char *sim_clock_name(const sim_engine *e, int clk);
+int sim_clock_count(const sim_engine *e);
+/* Whole cycles of domain clk elapsed at t_ps. */
+uint64_t sim_clock_cycles(const sim_clock *c, uint64_t t_ps);
+/* First edge at or after t_ps. */
+uint64_t sim_clock_next_edge(const sim_clock *c, uint64_t t_ps);
+/* Time of cycle n's edge; SIM_T_NEVER on overflow. */
+uint64_t sim_clock_time(const sim_clock *c, uint64_t cycle);
+
+/* The engine's statistics registry (owned by the engine). */
+typedef struct sim_stats sim_stats;
+sim_stats *sim_engine_stats(sim_engine *e);
+
+/* ---------------------------------------------------------------------- */
+/* Statistics: registered once, then updated through integer handles.    */
+/* ---------------------------------------------------------------------- */
+
+typedef enum sim_stat_kind {
+  SIM_STAT_COUNT = 0, /* uint64 counter (commands, bytes, cycles) */
+  SIM_STAT_SUM = 1,   /* double accumulator (energy in pJ)        */
+  SIM_STAT_MAX = 2,   /* double, keeps the maximum                */
+  SIM_STAT_VALUE = 3  /* double, last value set                   */
+} sim_stat_kind;
+
+sim_stats *sim_stats_new(void);
+void sim_stats_free(sim_stats *s);
+void sim_stats_reset(sim_stats *s); /* values to 0, registrations kept */
+
+/* Registers "component.name" (unit e.g. "pJ", "B", "cycles").
+ * Registering the same component+name again returns the same handle if the
+ * kind matches, SIM_EINVAL otherwise.  Returns a handle >= 0 or an error. */
+int sim_stat_register(sim_stats *s, const char *component, const char *name,
+                      const char *unit, sim_stat_kind kind);
+void sim_stat_add(sim_stats *s, int h, uint64_t v);  /* COUNT */
+void sim_stat_addf(sim_stats *s, int h, double v);   /* SUM */
+void sim_stat_setf(sim_stats *s, int h, double v);   /* VALUE, MAX */
+
+int sim_stat_count(const sim_stats *s);
+int sim_stat_find(const sim_stats *s, const char *component, const char *name);
+const char *sim_stat_component(const sim_stats *s, int h);
+const char *sim_stat_name(const sim_stats *s, int h);
+const char *sim_stat_unit(const sim_stats *s, int h);
+sim_stat_kind sim_stat_kind_of(const sim_stats *s, int h);
+uint64_t sim_stat_u64(const sim_stats *s, int h);
+double sim_stat_f64(const sim_stats *s, int h); /* any kind, as double */
+
+/* ---------------------------------------------------------------------- */
+/* Schedule: what a mapper hands to an architecture model.  Plain data,   */
+/* serialisable (sim_sched_write_json is in results/), testable without a */
+/* model.  An op is one einsum (or a fused group) of the workload placed  */
+/* on a unit of the architecture.                                         */
+/* ---------------------------------------------------------------------- */
+
+typedef enum sim_op_kind {
+  SIM_OP_MAC = 0,   /* multiply-accumulate contraction (GEMM, GEMV)   */
+  SIM_OP_REDUCE,    /* max / sum reduction                            */
+  SIM_OP_ELEM,      /* element-wise (exp, div, gelu, add, ...)        */
+  SIM_OP_MOVE,      /* pure data movement (embedding gather, KV write) */
+  SIM_OP_KIND_COUNT
+} sim_op_kind;
+
+#define SIM_NAME_MAX 48
+#define SIM_OP_MAX_DEPS 4
+
+typedef struct sim_sched_op {
+  char name[SIM_NAME_MAX]; /* "L3.attn.qk" */
+  sim_op_kind kind;
+  int32_t layer;           /* -1 outside layers */
+  int32_t unit;            /* arch-specific unit index (0 = default) */
+  uint64_t macs;           /* multiply-accumulates */
+  uint64_t elem_ops;       /* element-wise and reduction operations */
+  uint64_t rd_bytes;       /* bytes read from the memory level mapped */
+  uint64_t wr_bytes;       /* bytes written */
+  uint32_t n_deps;         /* ops that must finish first (indices < own) */
+  uint32_t deps[SIM_OP_MAX_DEPS];
+  uint64_t repeat;         /* run this op `repeat` times (>= 1) */
+} sim_sched_op;
+
+typedef struct sim_sched {
+  char mapper[SIM_NAME_MAX];
+  sim_sched_op *ops;
+  size_t n_ops, cap_ops;
+} sim_sched;
+
+void sim_sched_init(sim_sched *s, const char *mapper);
+void sim_sched_fini(sim_sched *s);
+/* Appends a copy of op; returns its index (>= 0) or SIM_ENOMEM. */
+int sim_sched_push(sim_sched *s, const sim_sched_op *op);
+
+/* ---------------------------------------------------------------------- */
+/* Report: what an architecture model returns from running a schedule,    */
+/* and what results/ stores (SQLite) and prints (--json).                 */
+/*                                                                        */
+/* Energy components: every statistic with unit "pJ" and kind SUM is one  */
+/* component of the energy breakdown (its component name is the key), so */
+/* total energy = sum of those statistics by construction.               */
+/* ---------------------------------------------------------------------- */
+
+typedef struct sim_op_record {
+  char name[SIM_NAME_MAX];
+  int32_t layer;
+  uint64_t start_ps, end_ps;
+  uint64_t macs, elem_ops, rd_bytes, wr_bytes;
+  double energy_pj;
+  char bound[16]; /* "compute", "memory", ... (model-defined) */
+} sim_op_record;
+
+typedef struct sim_metric {
+  char key[SIM_NAME_MAX]; /* JSON key, e.g. "row_hit_rate" */
+  double value;
+} sim_metric;
+
+typedef struct sim_report {
+  uint64_t latency_ps;          /* end-to-end simulated time          */
+  uint64_t cycles;              /* in the main clock domain           */
+  char clock[SIM_NAME_MAX];     /* name of that domain                */
+  double util;                  /* compute utilisation, 0..1          */
+  uint64_t dram_bytes;          /* off-chip bytes moved               */
+  sim_stats *stats;             /* owned: counters and energy (pJ)    */
+  sim_metric *metrics;          /* class-specific headline figures    */
+  size_t n_metrics, cap_metrics;
+  sim_op_record *ops;           /* per-op timeline                    */
+  size_t n_ops, cap_ops;
+} sim_report;
+
+/* init creates an empty stats registry; fini frees everything. */
+int sim_report_init(sim_report *r);
+void sim_report_fini(sim_report *r);
+/* Sets (or replaces) a headline metric. */
+int sim_report_metric(sim_report *r, const char *key, double value);
+/* Returns the metric value or `dflt` if absent. */
+double sim_report_get(const sim_report *r, const char *key, double dflt);
+int sim_report_push_op(sim_report *r, const sim_op_record *op);
+/* Sum of all energy components (stats with unit "pJ", kind SUM), in pJ. */
+double sim_report_energy_pj(const sim_report *r);
+
+/* ---------------------------------------------------------------------- */
+/* Validation rows: one published figure against ours (tfsim validate).   */
+/* ---------------------------------------------------------------------- */
+
+typedef struct sim_val_row {
+  char suite[24];    /* "dram" */
+  char item[64];     /* "ddr4-3200/seq" */
+  char metric[48];   /* "cycles" */
+  double published;  /* the reference figure */
+  double ours;       /* what we measured */
+  double tol;        /* allowed error: relative (0.02 = 2 %) unless abs */
+  int tol_abs;       /* 1: tol is absolute, in the metric's units */
+  char source[128];  /* where the published figure comes from */
+  char note[192];    /* why, when it misses */
+} sim_val_row;
+
+typedef struct sim_val_table {
+  sim_val_row *rows;
+  size_t n, cap;
+} sim_val_table;
+
+int sim_val_add(sim_val_table *t, const sim_val_row *row);
+void sim_val_free(sim_val_table *t);
+/* Error as used for the tolerance: relative, or absolute if tol_abs. */
+double sim_val_error(const sim_val_row *row);
+int sim_val_pass(const sim_val_row *row);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TFSIM_SIM_H */
