@@ -473,6 +473,7 @@ typedef struct wl_tensor {
   int32_t layer;
   uint32_t ndim;
   uint64_t extent[WL_MAX_DIMS];
+  uint64_t repeat; /* copies it stands for (repeat_layers), >= 1 */
 } wl_tensor;
 
 /* idx = off + sum_{t < n_terms} coef[t] * value(rank[t]) */
