@@ -99,3 +99,39 @@ double sim_val_error(const sim_val_row *row) {
 int sim_val_pass(const sim_val_row *row) {
   return sim_val_error(row) <= row->tol;
 }
+
+int sim_report_append(sim_report *dst, const sim_report *src) {
+  uint64_t t0 = dst->latency_ps;
+  for (int h = 0; h < sim_stat_count(src->stats); h++) {
+    sim_stat_kind k = sim_stat_kind_of(src->stats, h);
+    int d = sim_stat_register(dst->stats, sim_stat_component(src->stats, h),
+                              sim_stat_name(src->stats, h),
+                              sim_stat_unit(src->stats, h), k);
+    if (d < 0) return d;
+    switch (k) {
+    case SIM_STAT_COUNT: sim_stat_add(dst->stats, d, sim_stat_u64(src->stats, h)); break;
+    case SIM_STAT_SUM: sim_stat_addf(dst->stats, d, sim_stat_f64(src->stats, h)); break;
+    case SIM_STAT_MAX:
+      if (sim_stat_f64(src->stats, h) > sim_stat_f64(dst->stats, d))
+        sim_stat_setf(dst->stats, d, sim_stat_f64(src->stats, h));
+      break;
+    case SIM_STAT_VALUE: sim_stat_setf(dst->stats, d, sim_stat_f64(src->stats, h)); break;
+    }
+  }
+  for (size_t i = 0; i < src->n_ops; i++) {
+    sim_op_record o = src->ops[i];
+    o.start_ps += t0;
+    o.end_ps += t0;
+    int rc = sim_report_push_op(dst, &o);
+    if (rc) return rc;
+  }
+  uint64_t t1 = t0 + src->latency_ps;
+  if (t1 > 0)
+    dst->util = (dst->util * (double)t0 + src->util * (double)src->latency_ps) /
+                (double)t1;
+  dst->latency_ps = t1;
+  dst->cycles += src->cycles;
+  dst->dram_bytes += src->dram_bytes;
+  if (!dst->clock[0]) memcpy(dst->clock, src->clock, sizeof dst->clock);
+  return 0;
+}

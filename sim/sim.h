@@ -296,6 +296,12 @@ double sim_report_get(const sim_report *r, const char *key, double dflt);
 int sim_report_push_op(sim_report *r, const sim_op_record *op);
 /* Sum of all energy components (stats with unit "pJ", kind SUM), in pJ. */
 double sim_report_energy_pj(const sim_report *r);
+/* Appends run `src` after `dst` in time: latency, cycles, dram_bytes and
+ * every statistic add up (registering any dst lacks); ops are copied
+ * shifted by dst's latency; metrics are not merged (callers recompute
+ * them); util becomes the time-weighted mean.  Used for multi-step runs
+ * (decode of T tokens). */
+int sim_report_append(sim_report *dst, const sim_report *src);
 
 /* ---------------------------------------------------------------------- */
 /* Validation rows: one published figure against ours (tfsim validate).   */

@@ -1,0 +1,59 @@
+/*
+ * map.c — the mapper registry and map_run (lookup, class check, run).
+ * Adding a mapper: define `const map_ops <name>_map_ops` and list it in
+ * g_mappers.
+ */
+#include "map.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const map_ops roofline_map_ops;
+
+static const map_ops *const g_mappers[] = {
+    &roofline_map_ops,
+    NULL,
+};
+
+const map_ops *const *map_list(void) { return g_mappers; }
+
+const map_ops *map_find(const char *name) {
+  for (int i = 0; g_mappers[i]; i++)
+    if (strcmp(g_mappers[i]->name, name) == 0) return g_mappers[i];
+  return NULL;
+}
+
+const map_ops *map_default_for(const char *arch_cls) {
+  for (int i = 0; g_mappers[i]; i++)
+    if (g_mappers[i]->is_default &&
+        strcmp(g_mappers[i]->arch_cls, arch_cls) == 0)
+      return g_mappers[i];
+  return NULL;
+}
+
+int map_run(const char *name, const wl_cascade *w, const arch_model *a,
+            sim_sched *out, sim_err *err) {
+  const char *cls = a->ops->cls;
+  sim_sched_init(out, name);
+  const map_ops *m = name ? map_find(name) : map_default_for(cls);
+  if (!m) {
+    if (!name)
+      return sim_err_set(err, SIM_EUNSUP,
+                         "no mapper for architecture class '%s' yet", cls);
+    char known[256] = "";
+    size_t kl = 0;
+    for (int i = 0; g_mappers[i]; i++) {
+      int n = snprintf(known + kl, sizeof known - kl, "%s%s", i ? ", " : "",
+                       g_mappers[i]->name);
+      if (n > 0 && (size_t)n < sizeof known - kl) kl += (size_t)n;
+    }
+    return sim_err_set(err, SIM_ENOENT, "--mapper: unknown mapper '%s' "
+                       "(known: %s)", name, known);
+  }
+  if (strcmp(m->arch_cls, cls) != 0)
+    return sim_err_set(err, SIM_EINVAL, "--mapper: mapper '%s' targets "
+                       "class '%s', but %s is class '%s'", m->name,
+                       m->arch_cls, a->cfg.path, cls);
+  sim_sched_init(out, m->name);
+  return m->map(w, a, out, err);
+}

@@ -1,0 +1,39 @@
+/*
+ * map.h — the registry of mappers: workload x architecture -> schedule.
+ *
+ * A mapper is an ops table (iVersion grows at the end only).  It reads the
+ * workload's einsum cascade and the loaded architecture, and emits a
+ * sim_sched: plain data, serialisable (res_sched_write_json), testable
+ * without running any model.  Each mapper names the architecture class it
+ * targets; `tfsim run` picks the class's default mapper when none is
+ * given.  Mappers that search a mapping space state the space and the
+ * search strategy in their file header (DESIGN.md section 5).
+ */
+#ifndef TFSIM_MAP_H
+#define TFSIM_MAP_H
+
+#include "arch/arch.h"
+#include "sim/sim.h"
+#include "workloads/wl.h"
+
+typedef struct map_ops {
+  int iVersion;           /* 1 */
+  const char *name;       /* "roofline" */
+  const char *arch_cls;   /* class it maps onto: "ideal", "pim", ... */
+  const char *summary;    /* one line for `tfsim list mappers` */
+  int is_default;         /* the class's default mapper */
+  int (*map)(const wl_cascade *w, const arch_model *a, sim_sched *out,
+             sim_err *err);
+} map_ops;
+
+const map_ops *const *map_list(void); /* NULL-terminated */
+const map_ops *map_find(const char *name);
+const map_ops *map_default_for(const char *arch_cls);
+
+/* Finds the mapper (or the class default if name is NULL), checks it
+ * targets the arch's class, and runs it.  *out is initialised by the call
+ * and owned by the caller (sim_sched_fini) even on error. */
+int map_run(const char *name, const wl_cascade *w, const arch_model *a,
+            sim_sched *out, sim_err *err);
+
+#endif /* TFSIM_MAP_H */

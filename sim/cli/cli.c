@@ -1,0 +1,136 @@
+/*
+ * cli.c — option parsing, help text and error printing for tfsim's
+ * subcommands.  Options are `--name value`, `--name=value` or flags;
+ * CLI_MULTI options may repeat (--set k=v ...).  Anything unknown is a
+ * usage error (exit 2) naming the option.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cli_argc;
+char **cli_argv;
+
+cli_opt *cli_get(cli_cmd *c, const char *name) {
+  for (cli_opt *o = c->opts; o && o->name; o++)
+    if (strcmp(o->name, name) == 0) return o;
+  return NULL;
+}
+
+void cli_help(const cli_cmd *c, FILE *out) {
+  fprintf(out, "usage: tfsim %s\n\n%s\n", c->usage, c->summary);
+  if (c->opts && c->opts->name) fprintf(out, "\noptions:\n");
+  for (const cli_opt *o = c->opts; o && o->name; o++) {
+    char left[64];
+    snprintf(left, sizeof left, "%s%s%s", o->name, o->meta ? " " : "",
+             o->meta ? o->meta : "");
+    fprintf(out, "  %-24s %s\n", left, o->help);
+  }
+  fprintf(out, "  %-24s %s\n", "--help", "show this help");
+}
+
+int cli_parse(cli_cmd *c, int argc, char **argv, sim_err *err) {
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      cli_help(c, stdout);
+      return 1;
+    }
+    if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+      if (c->n_pos >= c->n_pos_max || c->n_pos >= 8)
+        return sim_err_set(err, SIM_EINVAL,
+                           "%s: unexpected argument '%s' (see tfsim %s "
+                           "--help)", c->name, a, c->name);
+      c->pos[c->n_pos++] = a;
+      continue;
+    }
+    char name[64];
+    const char *eq = strchr(a, '=');
+    size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+    if (nl >= sizeof name) nl = sizeof name - 1;
+    memcpy(name, a, nl);
+    name[nl] = '\0';
+    cli_opt *o = cli_get(c, name);
+    if (!o)
+      return sim_err_set(err, SIM_EINVAL,
+                         "%s: unknown option '%s' (see tfsim %s --help)",
+                         c->name, name, c->name);
+    if (o->kind == CLI_FLAG) {
+      if (eq)
+        return sim_err_set(err, SIM_EINVAL, "%s: option %s takes no value",
+                           c->name, name);
+      o->seen = 1;
+      continue;
+    }
+    const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+    if (!val)
+      return sim_err_set(err, SIM_EINVAL, "%s: option %s needs a value (%s)",
+                         c->name, name, o->meta ? o->meta : "VALUE");
+    if (o->kind == CLI_MULTI) {
+      if (o->n_multi >= CLI_MAX_MULTI)
+        return sim_err_set(err, SIM_EINVAL, "%s: too many %s options",
+                           c->name, name);
+      o->multi[o->n_multi++] = val;
+      o->seen = 1;
+      continue;
+    }
+    if (o->kind == CLI_INT) {
+      char *end;
+      errno = 0;
+      long long v = strtoll(val, &end, 10);
+      if (errno || !*val || *end || v <= 0)
+        return sim_err_set(err, SIM_EINVAL,
+                           "%s: option %s: '%s' is not a positive integer",
+                           c->name, name, val);
+      o->num = v;
+    }
+    o->str = val;
+    o->seen = 1;
+  }
+  return 0;
+}
+
+int cli_fail(const sim_err *err) {
+  fprintf(stderr, "tfsim: %s\n",
+          err->msg[0] ? err->msg : sim_strerror(err->code));
+  int st = sim_err_exit_status(err->code);
+  return st ? st : 1;
+}
+
+int cli_usage_error(const cli_cmd *c, const char *fmt, ...) {
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "tfsim: %s: %s (see tfsim %s --help)\n", c->name, msg,
+          c->name);
+  return 2;
+}
+
+void cli_join_argv(int argc, char **argv, char *out, size_t n) {
+  size_t l = 0;
+  out[0] = '\0';
+  for (int i = 0; i < argc; i++) {
+    int w = snprintf(out + l, n - l, "%s%s", i ? " " : "", argv[i]);
+    if (w < 0 || (size_t)w >= n - l) break;
+    l += (size_t)w;
+  }
+}
+
+const char *cli_config_dir(void) {
+  const char *env = getenv("TFSIM_ARCH_DIR");
+  if (env && *env) return env;
+  return TFSIM_SOURCE_DIR "/arch/configs";
+}
+
+void cli_progress(const char *label, size_t i, size_t n) {
+  if (!isatty(STDERR_FILENO)) return;
+  fprintf(stderr, "\r%s %zu/%zu%s", label, i, n, i == n ? "\n" : "");
+  fflush(stderr);
+}

@@ -1,0 +1,254 @@
+/*
+ * cmd_run.c — `tfsim run`: the whole pipeline of DESIGN.md section 1.
+ *
+ *   load arch YAML (+ --set)  ->  build workload (zoo or config.json)
+ *   -> mapper emits a schedule -> the arch model runs it on the engine
+ *   -> report -> SQLite row set (--db) and/or JSON on stdout (--json)
+ *
+ * Decode with --gen T simulates T steps, the KV cache growing from --kv
+ * by one token a step, and reports ms_per_token = latency / T.
+ * The database is opened before any work, so an unwritable path fails
+ * fast; the run is written in one transaction only after it succeeded.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/arch.h"
+#include "cli.h"
+#include "mappers/map.h"
+#include "results/res.h"
+#include "workloads/wl.h"
+
+/* One step: lower, map, run; appended to rep. */
+static int run_step(const wl_model *m, const wl_opts *o, arch_model *am,
+                    const char *mapper, sim_report *rep, size_t *n_sched_ops,
+                    sim_err *err) {
+  wl_cascade *w = NULL;
+  sim_sched s;
+  sim_report step;
+  int rc = wl_lower(m, o, &w, err);
+  if (rc) return rc;
+  sim_sched_init(&s, NULL);
+  memset(&step, 0, sizeof step);
+  if ((rc = map_run(mapper, w, am, &s, err))) goto out;
+  *n_sched_ops = s.n_ops;
+  if ((rc = sim_report_init(&step))) {
+    sim_err_set(err, rc, "out of memory");
+    goto out;
+  }
+  if ((rc = arch_run(am, &s, &step, err))) goto out;
+  if ((rc = sim_report_append(rep, &step))) {
+    sim_err_set(err, rc, "out of memory");
+    goto out;
+  }
+  /* Headline metrics of a single step carry over. */
+  for (size_t i = 0; i < step.n_metrics; i++) {
+    double prev = sim_report_get(rep, step.metrics[i].key, 0.0);
+    if ((rc = sim_report_metric(rep, step.metrics[i].key,
+                                prev + step.metrics[i].value)))
+      goto out;
+  }
+out:
+  sim_report_fini(&step);
+  sim_sched_fini(&s);
+  wl_cascade_free(w);
+  return rc;
+}
+
+static char *run_params_json(const wl_model *m, const wl_opts *o,
+                             const cli_opt *sets) {
+  json_t *j = json_object();
+  json_t *js = json_array();
+  if (!j || !js) {
+    json_decref(j);
+    json_decref(js);
+    return NULL;
+  }
+  json_object_set_new(j, "model", json_string(m->name));
+  json_object_set_new(j, "phase", json_string(wl_phase_name(o->phase)));
+  json_object_set_new(j, "batch", json_integer((json_int_t)o->batch));
+  json_object_set_new(j, "seq", json_integer((json_int_t)o->seq));
+  json_object_set_new(j, "kv", json_integer((json_int_t)o->kv));
+  json_object_set_new(j, "gen", json_integer((json_int_t)o->gen));
+  json_object_set_new(j, "scope", json_string(wl_scope_name(o->scope)));
+  json_object_set_new(j, "precision", json_string(wl_precision_name(o->prec)));
+  json_object_set_new(j, "attention", json_string(wl_attn_form_name(o->form)));
+  for (int i = 0; i < sets->n_multi; i++)
+    json_array_append_new(js, json_string(sets->multi[i]));
+  json_object_set_new(j, "set", js);
+  char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+  json_decref(j);
+  return s;
+}
+
+int cmd_run(int argc, char **argv) {
+  cli_opt opts[] = {
+      {.name = "--arch", .kind = CLI_STR, .meta = "FILE",
+       .help = "architecture YAML (see tfsim list archs)"},
+      {.name = "--model", .kind = CLI_STR, .meta = "NAME|config.json",
+       .help = "zoo model (tfsim list models) or Hugging Face config.json"},
+      {.name = "--mapper", .kind = CLI_STR, .meta = "NAME",
+       .help = "mapper (default: the class's default; tfsim list mappers)"},
+      {.name = "--phase", .kind = CLI_STR, .meta = "prefill|decode",
+       .help = "inference phase (default prefill)"},
+      {.name = "--batch", .kind = CLI_INT, .meta = "B",
+       .help = "sequences per batch (default 1)"},
+      {.name = "--seq", .kind = CLI_INT, .meta = "N",
+       .help = "prompt length (default 1024)"},
+      {.name = "--kv", .kind = CLI_STR, .meta = "N",
+       .help = "decode: tokens already in the KV cache (default 0)"},
+      {.name = "--gen", .kind = CLI_INT, .meta = "T",
+       .help = "decode: tokens to generate, one step each (default 1)"},
+      {.name = "--scope", .kind = CLI_STR, .meta = "attention|block|model",
+       .help = "what to simulate (default model)"},
+      {.name = "--precision", .kind = CLI_STR, .meta = "P",
+       .help = "fp32|fp16|bf16|int8|int4 (default fp16)"},
+      {.name = "--attn", .kind = CLI_STR, .meta = "3pass|1pass",
+       .help = "attention cascade form (default 3pass)"},
+      {.name = "--set", .kind = CLI_MULTI, .meta = "KEY=VALUE",
+       .help = "override an arch config value (repeatable)"},
+      {.name = "--db", .kind = CLI_STR, .meta = "FILE",
+       .help = "store the run in this SQLite database"},
+      {.name = "--json", .kind = CLI_FLAG, .help = "print one JSON object"},
+      {.name = "--ops", .kind = CLI_FLAG,
+       .help = "with --json: include the per-op timeline"},
+      {0}};
+  cli_cmd c = {.name = "run",
+               .usage = "run --arch FILE --model NAME|config.json [--mapper "
+                        "NAME] [--phase prefill|decode] [--batch B] [--seq "
+                        "N] [--kv N] [--gen T] [--scope attention|block|"
+                        "model] [--set k=v]... [--db FILE] [--json]",
+               .summary = "Runs a transformer model on an architecture: "
+                          "cycles, latency, energy, utilisation.",
+               .opts = opts};
+  sim_err err = {0};
+  int rc = cli_parse(&c, argc, argv, &err);
+  if (rc == 1) return 0;
+  if (rc) return cli_fail(&err);
+  cli_opt *o_arch = cli_get(&c, "--arch"), *o_model = cli_get(&c, "--model");
+  cli_opt *o_set = cli_get(&c, "--set"), *o_db = cli_get(&c, "--db");
+  if (!o_arch->seen) return cli_usage_error(&c, "--arch is required");
+  if (!o_model->seen) return cli_usage_error(&c, "--model is required");
+
+  wl_model model;
+  wl_opts o;
+  if ((rc = wl_model_find(o_model->str, &model, &err))) return cli_fail(&err);
+  wl_opts_default(&o);
+  if (cli_get(&c, "--phase")->seen &&
+      (rc = wl_phase_parse(cli_get(&c, "--phase")->str, &o.phase, &err)))
+    return cli_fail(&err);
+  if (cli_get(&c, "--scope")->seen &&
+      (rc = wl_scope_parse(cli_get(&c, "--scope")->str, &o.scope, &err)))
+    return cli_fail(&err);
+  if (cli_get(&c, "--precision")->seen &&
+      (rc = wl_precision_parse(cli_get(&c, "--precision")->str, &o.prec,
+                               &err)))
+    return cli_fail(&err);
+  if (cli_get(&c, "--attn")->seen &&
+      (rc = wl_attn_form_parse(cli_get(&c, "--attn")->str, &o.form, &err)))
+    return cli_fail(&err);
+  if (cli_get(&c, "--batch")->seen) o.batch = (uint64_t)cli_get(&c, "--batch")->num;
+  if (cli_get(&c, "--seq")->seen) o.seq = (uint64_t)cli_get(&c, "--seq")->num;
+  if (cli_get(&c, "--gen")->seen) o.gen = (uint64_t)cli_get(&c, "--gen")->num;
+  if (cli_get(&c, "--kv")->seen) {
+    char *end;
+    const char *s = cli_get(&c, "--kv")->str;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v < 0)
+      return cli_usage_error(&c, "--kv: '%s' is not an integer >= 0", s);
+    o.kv = (uint64_t)v;
+  }
+  if (o.phase == WL_PREFILL && cli_get(&c, "--gen")->seen)
+    return cli_usage_error(&c, "--gen applies to --phase decode");
+  if ((rc = wl_opts_check(&model, &o, &err))) return cli_fail(&err);
+
+  arch_model am;
+  res_db *db = NULL;
+  sim_report rep;
+  char *yaml = NULL, *params = NULL;
+  int status = 0;
+  size_t n_sched_ops = 0;
+  memset(&rep, 0, sizeof rep);
+  if ((rc = arch_load(&am, o_arch->str, o_set->multi, o_set->n_multi, &err)))
+    return cli_fail(&err);
+  if (o_db->seen && (rc = res_db_open(o_db->str, &db, &err))) goto fail;
+  if ((rc = sim_report_init(&rep))) {
+    sim_err_set(&err, rc, "out of memory");
+    goto fail;
+  }
+  const char *mapper = cli_get(&c, "--mapper")->str;
+  uint64_t steps = o.phase == WL_DECODE ? o.gen : 1;
+  wl_opts so = o;
+  for (uint64_t i = 0; i < steps; i++) {
+    so.kv = o.kv + i;
+    if ((rc = run_step(&model, &so, &am, mapper, &rep, &n_sched_ops, &err)))
+      goto fail;
+    if (steps > 16) cli_progress("decode", (size_t)(i + 1), (size_t)steps);
+  }
+  double lat_s = (double)rep.latency_ps * 1e-12;
+  if (o.phase == WL_DECODE) {
+    sim_report_metric(&rep, "ms_per_token", lat_s * 1e3 / (double)steps);
+    sim_report_metric(&rep, "tokens_per_s",
+                      lat_s > 0 ? (double)(steps * o.batch) / lat_s : 0);
+  }
+  sim_report_metric(&rep, "params", (double)wl_model_params(&model));
+  if ((rc = sim_cfg_dump(&am.cfg, &yaml, &err))) goto fail;
+  params = run_params_json(&model, &o, o_set);
+  char cmdline[4096];
+  cli_join_argv(cli_argc, cli_argv, cmdline, sizeof cmdline);
+  const char *used_mapper = mapper;
+  if (!used_mapper) {
+    const map_ops *mo = map_default_for(am.ops->cls);
+    used_mapper = mo ? mo->name : "";
+  }
+  res_run_meta meta = {0};
+  meta.arch_name = arch_header_of(&am)->name;
+  meta.arch_class = am.ops->cls;
+  meta.arch_yaml = yaml;
+  meta.workload = model.name;
+  meta.mapper = used_mapper;
+  meta.params_json = params;
+  meta.cmdline = cmdline;
+  if (cli_get(&c, "--ops")->seen) meta.flags |= RES_F_JSON_OPS;
+  if (db && (rc = res_write_run(db, &meta, &rep, &meta.run_id, &err)))
+    goto fail;
+  if (cli_get(&c, "--json")->seen) {
+    if ((rc = res_report_json(stdout, &meta, &rep, &err))) goto fail;
+  } else {
+    double e_j = sim_report_energy_pj(&rep) * 1e-12;
+    printf("model     %s (%s, %.4g B params)\n", model.name,
+           wl_arch_kind_name(model.arch),
+           (double)wl_model_params(&model) * 1e-9);
+    printf("arch      %s (class %s, %s)\n", meta.arch_name, am.ops->cls,
+           o_arch->str);
+    printf("mapper    %s, %zu ops%s\n", used_mapper, n_sched_ops,
+           steps > 1 ? " per step" : "");
+    printf("phase     %s, batch %llu, seq %llu, kv %llu%s\n",
+           wl_phase_name(o.phase), (unsigned long long)o.batch,
+           (unsigned long long)o.seq, (unsigned long long)o.kv,
+           steps > 1 ? ", steps" : "");
+    if (steps > 1) printf("steps     %llu\n", (unsigned long long)steps);
+    printf("cycles    %llu (%s clock)\n", (unsigned long long)rep.cycles,
+           rep.clock);
+    printf("latency   %.6g ms\n", lat_s * 1e3);
+    if (o.phase == WL_DECODE)
+      printf("per token %.6g ms\n", sim_report_get(&rep, "ms_per_token", 0));
+    printf("energy    %.6g J\n", e_j);
+    printf("util      %.1f %%\n", rep.util * 100);
+    printf("dram      %.6g GB\n", (double)rep.dram_bytes * 1e-9);
+    if (db)
+      printf("stored    run %lld in %s\n", (long long)meta.run_id, o_db->str);
+  }
+  goto out;
+fail:
+  status = cli_fail(&err);
+out:
+  free(params);
+  sim_free(yaml);
+  sim_report_fini(&rep);
+  res_db_close(db);
+  arch_unload(&am);
+  return status;
+}
