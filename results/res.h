@@ -130,9 +130,10 @@ int res_merge(res_db *db, const char *src_path, int64_t *n_runs,
  *   cycles, clock, latency_s, energy_j, energy_breakdown_j {component: J},
  *   util, dram_bytes, every report metric under its own key (row_hit_rate,
  *   ms_per_token, peak_sram_bytes, fits, hbm_bytes, ...), arch,
- *   arch_class, model, mapper, params (object), status, tfsim_version,
- *   run_id (if meta->run_id > 0), ops (array, RES_F_JSON_OPS), stats
- *   (object "component.name" -> value, RES_F_JSON_STATS).
+ *   arch_class, model, mapper, options (object: meta->params_json),
+ *   status, tfsim_version, run_id (if meta->run_id > 0), ops (array,
+ *   RES_F_JSON_OPS), stats (object "component.name" -> value,
+ *   RES_F_JSON_STATS).  A report metric never replaces any of these keys.
  * energy_j is the sum of energy_breakdown_j (the stats with unit "pJ" and
  * kind SUM, grouped by component, in J).  Non-finite numbers print as
  * null.  A headline key is never overwritten by a report metric. */

@@ -1,0 +1,397 @@
+/*
+ * write.c — writing runs into the results database: res_write_run (a
+ * simulated run with its report), res_write_validation (a tfsim validate
+ * table) and res_merge (the runs of another database, for sharded sweeps).
+ *
+ * Every function here is one transaction: BEGIN IMMEDIATE, the inserts,
+ * COMMIT.  Every error path goes through one `fail:` label that rolls back,
+ * so a failed call leaves the database exactly as it was (tests prove it
+ * by failing each allocation in turn, see tests/results/).
+ *
+ * Row order inside a run (metrics are first-wins on a duplicate key):
+ *   1. runs row;
+ *   2. headline metrics (cycles, latency_s, energy_j, util, dram_bytes);
+ *   3. report metrics, except headline keys;
+ *   4. per statistic: a components row and a metrics row "component.name";
+ *   5. per op: an ops row (unless RES_F_DB_NO_OPS).
+ * energy_j is the sum of the energy statistics (sim_report_energy_pj),
+ * the same figure res_report_json prints.
+ *
+ * Cost: one prepared INSERT per row, O(metrics + stats + ops) per run.
+ */
+#include "resInt.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#ifndef TFSIM_VERSION
+#define TFSIM_VERSION "unknown"
+#endif
+
+/* Steps an INSERT once; bind errors are passed in as rc. */
+static int res_step(res_db *db, sqlite3_stmt *st, int rc, sim_err *err,
+                    const char *what) {
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) return 0;
+  if (rc == SQLITE_RANGE)
+    return sim_err_set(err, SIM_ERANGE, "%s: %s: value beyond 2^63-1",
+                       db->path, what);
+  return res__sqlerr(db, rc, err, what);
+}
+
+static int res_metric(res_db *db, int64_t run, const char *key, double v,
+                      const char *unit, const char *source, sim_err *err) {
+  sqlite3_stmt *st;
+  int rc = res__stmt(db, RES_ST_INS_METRIC, &st, err);
+  if (rc) return rc;
+  rc = sqlite3_bind_int64(st, 1, run);
+  if (!rc) rc = res__bind_text(st, 2, key);
+  if (!rc) rc = res__bind_real(st, 3, v);
+  if (!rc) rc = res__bind_text(st, 4, unit);
+  if (!rc) rc = res__bind_text(st, 5, source);
+  return res_step(db, st, rc, err, key);
+}
+
+/* Inserts the runs row; *run is its id. */
+static int res_run_row(res_db *db, const res_run_meta *m, const char *params,
+                       const char *status, const char *clock, int64_t *run,
+                       sim_err *err) {
+  sqlite3_stmt *st;
+  int rc = res__stmt(db, RES_ST_INS_RUN, &st, err);
+  if (rc) return rc;
+  rc = res__bind_text(st, 1, m->tfsim_version ? m->tfsim_version
+                                              : TFSIM_VERSION);
+  if (!rc) rc = res__bind_text(st, 2, m->arch_name);
+  if (!rc) rc = res__bind_text(st, 3, m->arch_class);
+  if (!rc) rc = res__bind_text(st, 4, m->arch_yaml);
+  if (!rc) rc = res__bind_text(st, 5, m->workload);
+  if (!rc) rc = res__bind_text(st, 6, m->mapper);
+  if (!rc) rc = res__bind_text(st, 7, params);
+  if (!rc) rc = res__bind_text(st, 8, m->cmdline);
+  if (!rc) rc = res__bind_text(st, 9, status);
+  if (!rc) rc = res__bind_text(st, 10, clock);
+  rc = res_step(db, st, rc, err, "runs row");
+  if (rc) return rc;
+  *run = sqlite3_last_insert_rowid(db->h);
+  return 0;
+}
+
+static int res_headline(res_db *db, int64_t run, const sim_report *rep,
+                        sim_err *err) {
+  struct {
+    const char *key, *unit;
+    double v;
+  } h[] = {
+      {"cycles", "cycles", (double)rep->cycles},
+      {"latency_s", "s", (double)rep->latency_ps / (double)SIM_PS_PER_S},
+      {"energy_j", "J", sim_report_energy_pj(rep) * 1e-12},
+      {"util", "", rep->util},
+      {"dram_bytes", "B", (double)rep->dram_bytes},
+  };
+  for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
+    int rc = res_metric(db, run, h[i].key, h[i].v, h[i].unit, "headline",
+                        err);
+    if (rc) return rc;
+  }
+  for (size_t i = 0; i < rep->n_metrics; i++) {
+    const sim_metric *m = &rep->metrics[i];
+    if (res__is_headline(m->key)) continue;
+    int rc = res_metric(db, run, m->key, m->value, "", "report", err);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+static int res_stats(res_db *db, int64_t run, const sim_stats *s,
+                     sim_err *err) {
+  int n = s ? sim_stat_count(s) : 0;
+  for (int h = 0; h < n; h++) {
+    const char *comp = sim_stat_component(s, h), *name = sim_stat_name(s, h);
+    const char *unit = sim_stat_unit(s, h);
+    sim_stat_kind kind = sim_stat_kind_of(s, h);
+    double v = sim_stat_f64(s, h);
+    sqlite3_stmt *st;
+    int rc = res__stmt(db, RES_ST_INS_COMP, &st, err);
+    if (rc) return rc;
+    rc = sqlite3_bind_int64(st, 1, run);
+    if (!rc) rc = res__bind_text(st, 2, comp);
+    if (!rc) rc = res__bind_text(st, 3, name);
+    if (!rc) rc = res__bind_text(st, 4, unit);
+    if (!rc) rc = res__bind_text(st, 5, res__kind_name(kind));
+    if (!rc) rc = res__bind_real(st, 6, v);
+    if (!rc && kind == SIM_STAT_COUNT)
+      rc = res__bind_u64(st, 7, sim_stat_u64(s, h));
+    rc = res_step(db, st, rc, err, name);
+    if (rc) return rc;
+    char *key = res__join(comp, '.', name);
+    if (!key)
+      return sim_err_set(err, SIM_ENOMEM, "%s: out of memory writing %s.%s",
+                         db->path, comp, name);
+    rc = res_metric(db, run, key, v, unit, "stat", err);
+    sim_free(key);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+static int res_ops(res_db *db, int64_t run, const sim_report *rep,
+                   sim_err *err) {
+  for (size_t i = 0; i < rep->n_ops; i++) {
+    const sim_op_record *o = &rep->ops[i];
+    char bound[sizeof o->bound + 1];
+    memcpy(bound, o->bound, sizeof o->bound);
+    bound[sizeof o->bound] = '\0';
+    char name[SIM_NAME_MAX + 1];
+    memcpy(name, o->name, SIM_NAME_MAX);
+    name[SIM_NAME_MAX] = '\0';
+    sqlite3_stmt *st;
+    int rc = res__stmt(db, RES_ST_INS_OP, &st, err);
+    if (rc) return rc;
+    rc = sqlite3_bind_int64(st, 1, run);
+    if (!rc) rc = sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+    if (!rc) rc = sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+    if (!rc) rc = sqlite3_bind_int(st, 4, o->layer);
+    if (!rc) rc = res__bind_u64(st, 5, o->start_ps);
+    if (!rc) rc = res__bind_u64(st, 6, o->end_ps);
+    if (!rc) rc = res__bind_u64(st, 7, o->macs);
+    if (!rc) rc = res__bind_u64(st, 8, o->elem_ops);
+    if (!rc) rc = res__bind_u64(st, 9, o->rd_bytes);
+    if (!rc) rc = res__bind_u64(st, 10, o->wr_bytes);
+    if (!rc) rc = res__bind_real(st, 11, o->energy_pj);
+    if (!rc) rc = sqlite3_bind_text(st, 12, bound, -1, SQLITE_TRANSIENT);
+    rc = res_step(db, st, rc, err, "ops row");
+    if (rc) {
+      if (err && rc == SIM_ERANGE)
+        sim_err_set(err, rc, "%s: op %zu (%s): a time or counter is beyond "
+                    "2^63-1", db->path, i, name);
+      return rc;
+    }
+  }
+  return 0;
+}
+
+int res_write_run(res_db *db, const res_run_meta *meta, const sim_report *rep,
+                  int64_t *run_id, sim_err *err) {
+  if (run_id) *run_id = 0;
+  if (!db || !meta)
+    return sim_err_set(err, SIM_EINVAL, "res_write_run: db or meta is NULL");
+  char *params = NULL;
+  int rc = res__params_canon(db->path, meta->params_json, &params, err);
+  if (rc) return rc;
+  rc = res__begin(db, err);
+  if (rc) {
+    free(params);
+    return rc;
+  }
+  int64_t run = 0;
+  char clock[SIM_NAME_MAX + 1] = "";
+  if (rep) {
+    memcpy(clock, rep->clock, SIM_NAME_MAX);
+    clock[SIM_NAME_MAX] = '\0';
+  }
+  rc = res_run_row(db, meta, params, meta->status ? meta->status : "ok",
+                   clock, &run, err);
+  if (rc) goto fail;
+  if (rep) {
+    rc = res_headline(db, run, rep, err);
+    if (rc) goto fail;
+    rc = res_stats(db, run, rep->stats, err);
+    if (rc) goto fail;
+    if (!(meta->flags & RES_F_DB_NO_OPS)) {
+      rc = res_ops(db, run, rep, err);
+      if (rc) goto fail;
+    }
+  }
+  rc = res__commit(db, err);
+  if (rc) goto fail;
+  free(params);
+  if (run_id) *run_id = run;
+  return 0;
+fail:
+  res__rollback(db);
+  free(params);
+  return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Validation                                                             */
+/* ---------------------------------------------------------------------- */
+
+/* A fixed char array as a string, even when it fills the array. */
+#define RES_FIELD(dst, src)                                                   \
+  char dst[sizeof(src) + 1];                                                  \
+  memcpy(dst, src, sizeof(src));                                              \
+  dst[sizeof(src)] = '\0'
+
+static int res_val_row(res_db *db, int64_t run, size_t i,
+                       const sim_val_row *r, sim_err *err) {
+  RES_FIELD(suite, r->suite);
+  RES_FIELD(item, r->item);
+  RES_FIELD(metric, r->metric);
+  RES_FIELD(source, r->source);
+  RES_FIELD(note, r->note);
+  sqlite3_stmt *st;
+  int rc = res__stmt(db, RES_ST_INS_VAL, &st, err);
+  if (rc) return rc;
+  rc = sqlite3_bind_int64(st, 1, run);
+  if (!rc) rc = sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+  if (!rc) rc = sqlite3_bind_text(st, 3, suite, -1, SQLITE_TRANSIENT);
+  if (!rc) rc = sqlite3_bind_text(st, 4, item, -1, SQLITE_TRANSIENT);
+  if (!rc) rc = sqlite3_bind_text(st, 5, metric, -1, SQLITE_TRANSIENT);
+  if (!rc) rc = res__bind_real(st, 6, r->published);
+  if (!rc) rc = res__bind_real(st, 7, r->ours);
+  if (!rc) rc = res__bind_real(st, 8, r->tol);
+  if (!rc) rc = sqlite3_bind_int(st, 9, r->tol_abs ? 1 : 0);
+  if (!rc) rc = res__bind_real(st, 10, sim_val_error(r));
+  if (!rc) rc = sqlite3_bind_int(st, 11, sim_val_pass(r) ? 1 : 0);
+  if (!rc) rc = sqlite3_bind_text(st, 12, source, -1, SQLITE_TRANSIENT);
+  if (!rc) rc = sqlite3_bind_text(st, 13, note, -1, SQLITE_TRANSIENT);
+  return res_step(db, st, rc, err, "validation row");
+}
+
+int res_write_validation(res_db *db, const sim_val_table *t, int64_t *run_id,
+                         sim_err *err) {
+  if (run_id) *run_id = 0;
+  if (!db || !t)
+    return sim_err_set(err, SIM_EINVAL,
+                       "res_write_validation: db or table is NULL");
+  size_t passed = 0;
+  for (size_t i = 0; i < t->n; i++) passed += sim_val_pass(&t->rows[i]) != 0;
+  res_run_meta m = {0};
+  m.arch_name = "validate";
+  m.arch_class = "validate";
+  m.workload = t->n ? t->rows[0].suite : "";
+  m.cmdline = "tfsim validate";
+  int rc = res__begin(db, err);
+  if (rc) return rc;
+  int64_t run = 0;
+  rc = res_run_row(db, &m, "{}", passed == t->n ? "pass" : "fail", "", &run,
+                   err);
+  if (rc) goto fail;
+  for (size_t i = 0; i < t->n; i++) {
+    rc = res_val_row(db, run, i, &t->rows[i], err);
+    if (rc) goto fail;
+  }
+  rc = res_metric(db, run, "validation.rows", (double)t->n, "", "validation",
+                  err);
+  if (!rc)
+    rc = res_metric(db, run, "validation.passed", (double)passed, "",
+                    "validation", err);
+  if (!rc)
+    rc = res_metric(db, run, "validation.failed", (double)(t->n - passed), "",
+                    "validation", err);
+  if (rc) goto fail;
+  rc = res__commit(db, err);
+  if (rc) goto fail;
+  if (run_id) *run_id = run;
+  return 0;
+fail:
+  res__rollback(db);
+  return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Merge                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* Per-run child-table copies; ?1 new run id, ?2 source run id. */
+static const char *const res_merge_sql[] = {
+    "INSERT INTO main.metrics (run_id, key, value, unit, source)"
+    " SELECT ?1, key, value, unit, source FROM src.metrics WHERE run_id = ?2",
+    "INSERT INTO main.ops (run_id, idx, name, layer, start_ps, end_ps, macs,"
+    " elem_ops, rd_bytes, wr_bytes, energy_pj, bound)"
+    " SELECT ?1, idx, name, layer, start_ps, end_ps, macs, elem_ops,"
+    " rd_bytes, wr_bytes, energy_pj, bound FROM src.ops WHERE run_id = ?2",
+    "INSERT INTO main.components (run_id, component, name, unit, kind,"
+    " value, count) SELECT ?1, component, name, unit, kind, value, count"
+    " FROM src.components WHERE run_id = ?2",
+    "INSERT INTO main.validation (run_id, idx, suite, item, metric,"
+    " published, ours, tol, tol_abs, error, pass, source, note)"
+    " SELECT ?1, idx, suite, item, metric, published, ours, tol, tol_abs,"
+    " error, pass, source, note FROM src.validation WHERE run_id = ?2",
+};
+#define RES_N_MERGE (sizeof res_merge_sql / sizeof res_merge_sql[0])
+
+int res_merge(res_db *db, const char *src_path, int64_t *n_runs,
+              sim_err *err) {
+  if (n_runs) *n_runs = 0;
+  if (!db || !src_path)
+    return sim_err_set(err, SIM_EINVAL, "res_merge: db or path is NULL");
+  /* Open it once on its own: that checks it is a tfsim database of a
+   * version we read, with the usual messages. */
+  res_db *src = NULL;
+  int rc = res__open(src_path, RES__RO, &src, err);
+  if (rc) return rc;
+  res_db_close(src);
+
+  sqlite3_stmt *att = NULL, *runs = NULL, *ins = NULL;
+  sqlite3_stmt *child[RES_N_MERGE] = {0};
+  int attached = 0;
+  int64_t count = 0;
+  rc = sqlite3_prepare_v2(db->h, "ATTACH DATABASE ?1 AS src", -1, &att, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(att, 1, src_path, -1, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_step(att);
+  sqlite3_finalize(att);
+  if (rc != SQLITE_DONE) return res__sqlerr(db, rc, err, src_path);
+  attached = 1;
+  rc = res__begin(db, err);
+  if (rc) goto done;
+  int src_rc = sqlite3_prepare_v2(
+      db->h,
+      "SELECT id FROM src.runs ORDER BY id", -1, &runs, NULL);
+  if (src_rc == SQLITE_OK)
+    src_rc = sqlite3_prepare_v2(
+        db->h,
+        "INSERT INTO main.runs (time, tfsim_version, arch_name, arch_class,"
+        " arch_yaml, workload, mapper, params, cmdline, status, clock)"
+        " SELECT time, tfsim_version, arch_name, arch_class, arch_yaml,"
+        " workload, mapper, params, cmdline, status, clock"
+        " FROM src.runs WHERE id = ?1",
+        -1, &ins, NULL);
+  for (size_t i = 0; src_rc == SQLITE_OK && i < RES_N_MERGE; i++)
+    src_rc = sqlite3_prepare_v2(db->h, res_merge_sql[i], -1, &child[i], NULL);
+  if (src_rc != SQLITE_OK) {
+    rc = res__sqlerr(db, src_rc, err, src_path);
+    goto fail;
+  }
+  while ((src_rc = sqlite3_step(runs)) == SQLITE_ROW) {
+    int64_t old = sqlite3_column_int64(runs, 0);
+    sqlite3_reset(ins);
+    sqlite3_bind_int64(ins, 1, old);
+    if ((src_rc = sqlite3_step(ins)) != SQLITE_DONE) break;
+    int64_t nid = sqlite3_last_insert_rowid(db->h);
+    for (size_t i = 0; i < RES_N_MERGE; i++) {
+      sqlite3_reset(child[i]);
+      sqlite3_bind_int64(child[i], 1, nid);
+      sqlite3_bind_int64(child[i], 2, old);
+      if ((src_rc = sqlite3_step(child[i])) != SQLITE_DONE) break;
+    }
+    if (src_rc != SQLITE_DONE) break;
+    count++;
+  }
+  if (src_rc != SQLITE_DONE) {
+    rc = res__sqlerr(db, src_rc, err, src_path);
+    goto fail;
+  }
+  sqlite3_finalize(runs);
+  sqlite3_finalize(ins);
+  runs = ins = NULL;
+  for (size_t i = 0; i < RES_N_MERGE; i++) {
+    sqlite3_finalize(child[i]);
+    child[i] = NULL;
+  }
+  rc = res__commit(db, err);
+  if (rc) goto fail;
+  if (n_runs) *n_runs = count;
+  goto done;
+fail:
+  res__rollback(db);
+done:
+  sqlite3_finalize(runs);
+  sqlite3_finalize(ins);
+  for (size_t i = 0; i < RES_N_MERGE; i++) sqlite3_finalize(child[i]);
+  if (attached) sqlite3_exec(db->h, "DETACH DATABASE src", NULL, NULL, NULL);
+  return rc;
+}
