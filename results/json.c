@@ -127,7 +127,7 @@ static json_t *res_stats_json(const sim_stats *s) {
     json_t *v = sim_stat_kind_of(s, h) == SIM_STAT_COUNT
                     ? res_ju64(sim_stat_u64(s, h))
                     : res_jreal(sim_stat_f64(s, h));
-    int bad = !key || res_jset(o, key, v);
+    int bad = key ? res_jset(o, key, v) : (json_decref(v), -1);
     sim_free(key);
     if (bad) {
       json_decref(o);

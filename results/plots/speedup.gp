@@ -1,5 +1,5 @@
-# speedup.gp — speedup of each design point over a baseline, as bars
-# (1.0 = as fast as the baseline; a dashed line marks it).
+# speedup.gp — speedup of each design point over a baseline, as
+# horizontal bars (1.0 = as fast as the baseline; a dashed line marks it).
 #
 # Usage:  gnuplot -e "data='speedup.dat'; out='speedup.png'" speedup.gp
 #   data  whitespace-separated text, '#' starts a comment, one point a
@@ -12,23 +12,24 @@ if (!exists("data")) data = 'speedup.dat'
 if (!exists("out")) out = 'speedup.png'
 stats data using 2 nooutput
 n = STATS_records
-w = n * 36 + 320
-w = (w < 800) ? 800 : ((w > 8000) ? 8000 : w)
+h = n * 26 + 160
+h = (h < 320) ? 320 : ((h > 8000) ? 8000 : h)
 if (out[strlen(out)-2:] eq 'svg') {
-  set terminal svg size w,600 noenhanced font 'sans,11' background '#ffffff'
+  set terminal svg size 1000,h noenhanced font 'sans,11' background '#ffffff'
 } else {
-  set terminal pngcairo size w,600 noenhanced font 'sans,10'
+  set terminal pngcairo size 1000,h noenhanced font 'sans,10'
 }
 set output out
 set title 'Speedup over the baseline'
-set ylabel 'speedup (x)'
+set xlabel 'speedup (x)'
 set style fill solid 0.85 border -1
-set boxwidth 0.7
-set xtics rotate by 35 right nomirror
-set yrange [0:*]
-set xrange [-0.6:n-0.4]
-set grid ytics
+set yrange [n-0.5:-0.5]
+set xrange [0:*]
+set offsets 0, graph 0.05, 0, 0
+set ytics nomirror
+set grid xtics
 unset key
-plot data using 0:2:xtic(1) with boxes lc rgb '#aa3377', \
-     1 with lines dt 2 lc rgb '#000000'
+set arrow 1 from 1, graph 0 to 1, graph 1 nohead dt 2 lw 1.5 lc rgb '#000000' front
+plot data using ($2/2):0:($2/2):(0.35):ytic(1) with boxxyerror \
+     lc rgb '#aa3377'
 unset output
