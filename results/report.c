@@ -309,9 +309,9 @@ static int res_load_energy(res_rep *r, sim_err *err) {
   sqlite3_finalize(st);
   if (oom)
     return sim_err_set(err, SIM_ENOMEM, "%s: out of memory", r->db_path);
-  if (r->n_comps == 0) { /* no breakdown anywhere: one "total" column */
-    for (size_t i = 0; i < r->n; i++) r->e_j[i] = r->pt[i].energy_j;
-  }
+  if (r->n_comps == 0) /* no breakdown anywhere: one "total" column */
+    for (size_t i = 0; i < r->n; i++)
+      r->e_j[i] = isfinite(r->pt[i].energy_j) ? r->pt[i].energy_j : 0;
   return 0;
 }
 
@@ -403,7 +403,7 @@ static int res_write_pareto(res_rep *r, sim_err *err) {
   for (size_t i = 0; i < n; i++)
     fprintf(f, "%lld \"%s\" %.17g %.17g\n", (long long)v[i].id, v[i].label,
             v[i].lat, v[i].e);
-  qsort(v, n, sizeof *v, res_pp_cmp);
+  if (n) qsort(v, n, sizeof *v, res_pp_cmp);
   double best = INFINITY;
   r->n_front = 0;
   for (size_t i = 0; i < n; i++) {
@@ -679,16 +679,28 @@ int res_report(const char *db_path, const char *out_dir, sim_err *err) {
     return sim_err_set(err, SIM_EINVAL, "res_report: no database or no "
                                         "output directory");
   res_rep r = {0};
+  size_t n_all_points = 0; /* r.pt holds them all; r.n counts those drawn */
   r.db_path = db_path;
   r.dir = out_dir;
   int rc = res__open(db_path, RES__RO, &r.db, err);
   if (rc) return rc;
   rc = res__latest_points(r.db, &r.pt, &r.n, err);
+  n_all_points = r.n;
   if (rc) goto done;
-  if (r.n == 0) {
+  /* Runs stored without results (no latency) are not drawn. */
+  size_t kept = 0;
+  for (size_t i = 0; i < r.n; i++) {
+    if (isfinite(r.pt[i].latency_s)) {
+      res__point t = r.pt[kept];
+      r.pt[kept++] = r.pt[i];
+      r.pt[i] = t;
+    }
+  }
+  if (kept == 0) {
     rc = sim_err_set(err, SIM_EINVAL, "%s: no ok run to plot", db_path);
     goto done;
   }
+  r.n = kept;
   r.labels = sim_calloc(r.n, sizeof *r.labels);
   if (!r.labels) goto oom;
   unsigned mask = res_label_varying(r.pt, r.n);
@@ -716,7 +728,7 @@ done:
   for (size_t k = 0; k < r.n_comps; k++) sim_free(r.comps[k]);
   sim_free(r.comps);
   sim_free(r.e_j);
-  res__points_free(r.pt, r.n);
+  res__points_free(r.pt, n_all_points);
   res_db_close(r.db);
   return rc;
 }

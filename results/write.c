@@ -22,7 +22,9 @@
 #include "resInt.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -325,6 +327,11 @@ int res_merge(res_db *db, const char *src_path, int64_t *n_runs,
   int rc = res__open(src_path, RES__RO, &src, err);
   if (rc) return rc;
   res_db_close(src);
+  struct stat sa, sb;
+  if (stat(db->path, &sa) == 0 && stat(src_path, &sb) == 0 &&
+      sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+    return sim_err_set(err, SIM_EINVAL,
+                       "%s: cannot merge a database into itself", src_path);
 
   sqlite3_stmt *att = NULL, *runs = NULL, *ins = NULL;
   sqlite3_stmt *child[RES_N_MERGE] = {0};

@@ -819,6 +819,36 @@ static void test_report(void) {
   res_db_close(db);
   CU_ASSERT_EQUAL(res_report(e, dir, &err), SIM_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no ok run"));
+  /* Runs without energy statistics, and one stored without results: the
+   * energy plot falls back to a "total" column, no Pareto plot. */
+  char z[512], zdir[512];
+  path_of(z, sizeof z, "zero.db");
+  path_of(zdir, sizeof zdir, "zero");
+  CU_ASSERT_EQUAL_FATAL(res_db_open(z, &db, &err), 0);
+  for (int i = 0; i < 3; i++) {
+    sim_report zr;
+    CU_ASSERT_EQUAL_FATAL(sim_report_init(&zr), 0);
+    zr.latency_ps = 1000u * (unsigned)(i + 1);
+    char par[32];
+    snprintf(par, sizeof par, "{\"i\": %d}", i);
+    res_run_meta zm = mk_meta("unfused", par);
+    CU_ASSERT_EQUAL(res_write_run(db, &zm, i == 2 ? NULL : &zr, NULL, &err),
+                    0);
+    sim_report_fini(&zr);
+  }
+  res_db_close(db);
+  rc = res_report(z, zdir, &err);
+  if (rc) fprintf(stderr, "res_report: %s\n", err.msg);
+  CU_ASSERT_EQUAL(rc, 0);
+  snprintf(f, sizeof f, "%s/energy.png", zdir);
+  CU_ASSERT(is_png(f));
+  snprintf(f, sizeof f, "%s/energy.dat", zdir);
+  CU_ASSERT(file_has(f, "run label \"total\""));
+  snprintf(f, sizeof f, "%s/pareto.png", zdir);
+  CU_ASSERT_EQUAL(access(f, F_OK), -1);
+  snprintf(f, sizeof f, "%s/runs.dat", zdir);
+  CU_ASSERT(file_has(f, "\"i=1\""));
+  CU_ASSERT(!file_has(f, "\"i=2\""));
   /* An output path that cannot be a directory. */
   CU_ASSERT_EQUAL(res_report(p, "/proc/tfsim/out", &err), SIM_EIO);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "/proc/tfsim"));
@@ -970,6 +1000,8 @@ static void test_merge(void) {
   char missing[512];
   path_of(missing, sizeof missing, "nope.db");
   CU_ASSERT_EQUAL(res_merge(db, missing, &n, &err), SIM_ENOENT);
+  CU_ASSERT_EQUAL(res_merge(db, a, &n, &err), SIM_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "into itself"));
   res_db_close(db);
   CU_ASSERT_EQUAL(q1(a, "SELECT count(*) FROM runs"), 5);
   CU_ASSERT_EQUAL(all_rows(a), rows_a + rows_b);
