@@ -759,6 +759,13 @@ int wl_cascade_dump(const wl_cascade *c, void *file) {
             (unsigned long long)wl_op_elem_ops(c, op),
             (unsigned long long)wl_op_in_bytes(c, op),
             (unsigned long long)wl_op_out_bytes(c, op));
+    if (op->masked) {
+      fprintf(f, "; causal: ");
+      print_index(f, c, &op->mask_k);
+      fprintf(f, " <= ");
+      print_index(f, c, &op->mask_q);
+      fprintf(f, "+%llu", (unsigned long long)op->mask_off);
+    }
     if (op->repeat > 1) fprintf(f, " x%llu", (unsigned long long)op->repeat);
     if (op->n_deps) {
       fprintf(f, "; deps");

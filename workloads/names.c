@@ -28,7 +28,7 @@ static const char *const compute_names[] = {"mac", "max", "sum", "elem",
                                             "gather"};
 static const char *const fn_names[] = {
     "none", "copy", "fill", "scale", "add",  "sub",  "mul",  "div",
-    "max",  "exp",  "sub-exp", "gelu", "silu", "relu", "rsqrt"};
+    "max",  "exp",  "sub-exp", "gelu", "silu", "relu", "rsqrt", "tanh"};
 static const char *const part_names[] = {"embed", "norm", "qkv",
                                          "kv",    "attn", "proj",
                                          "ffn",   "resid", "head"};

@@ -55,8 +55,8 @@
  *   ELEM        out[o] = fn(in0[, in1]) for every point: ADD, SUB, MUL,
  *               DIV, MAX (binary), EXP, SUB_EXP (exp(a - b), FuseMax's
  *               SLN and PRM as one einsum), GELU (tanh form), SILU, RELU,
- *               RSQRT (1/sqrt(a + beta)), COPY, FILL (out = alpha, no
- *               input), SCALE (alpha * a).
+ *               RSQRT (1/sqrt(a + beta)), TANH, COPY, FILL (out = alpha,
+ *               no input), SCALE (alpha * a).
  *   GATHER      out[o] = in0[..., in1[point], ...]: an embedding lookup.
  *               Dimension gather_dim of in0 is indexed by the value of the
  *               id tensor in1 (its index in in0's access is ignored).
@@ -253,6 +253,7 @@ typedef enum wl_fn {
   WL_FN_SILU,
   WL_FN_RELU,
   WL_FN_RSQRT,
+  WL_FN_TANH, /* BERT pooler */
   WL_FN_COUNT
 } wl_fn;
 
@@ -337,6 +338,8 @@ typedef struct wl_model {
   uint8_t lm_head;    /* model has an LM head (vocab logits)            */
   /* ViT */
   uint32_t image_size, patch_size, channels;
+  uint32_t patch_pad;  /* zero padding per side of the patch conv
+                          (MCUFormer: 8 for P 32, 6 for P 28)          */
   uint32_t n_cls;      /* class (+distillation) tokens: ViT 1          */
   uint32_t n_classes;  /* classifier outputs (ImageNet-1k: 1000)       */
   /* Low-rank factorised linears (MCUFormer): every linear in -> out
@@ -366,7 +369,8 @@ int wl_check(const wl_model *m, sim_err *err);
 uint32_t wl_model_head_dim(const wl_model *m);
 uint32_t wl_model_kv_heads(const wl_model *m);
 wl_attn_kind wl_model_attn_kind(const wl_model *m);
-/* Tokens a ViT sees: (image/patch)^2 + n_cls; 0 for text models. */
+/* Tokens a ViT sees: ((image + 2 pad) / patch)^2 + n_cls; 0 for text
+ * models. */
 uint32_t wl_model_vit_tokens(const wl_model *m);
 
 /* Exact parameter count: every weight and bias, counting a tied

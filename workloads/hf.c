@@ -1,0 +1,398 @@
+/*
+ * hf.c — Hugging Face config.json import (jansson).
+ *
+ * One mapping per model_type from the transformers configuration classes
+ * (configuration_<type>.py) to wl_model, with the library's defaults for
+ * keys a file may omit.  Supported: gpt2, llama, mistral (and qwen2, yi
+ * as LLaMA), opt, bert (and roberta), vit (and deit), t5.
+ *
+ * Errors are one line that names the file and the field:
+ *   "model.json: num_attention_heads: missing"
+ *   "model.json: n_head: must be a positive integer (got -4)"
+ *   "model.json: model_type: 'mamba' not supported (gpt2, ...)"
+ *   "model.json:3:14: '}' expected near ','"   (jansson's json_error_t)
+ */
+#include "wlInt.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct hf {
+  const char *path;
+  json_t *root;
+  sim_err *err;
+} hf;
+
+/* Required (req = 1) or optional positive integer.  Absent optional: *out
+ * keeps its default.  JSON null counts as absent. */
+static int get_u32(hf *h, const char *key, int req, uint32_t *out) {
+  json_t *v = json_object_get(h->root, key);
+  if (!v || json_is_null(v)) {
+    if (req)
+      return sim_err_set(h->err, SIM_EINVAL, "%s: %s: missing", h->path, key);
+    return 0;
+  }
+  if (json_is_integer(v)) {
+    json_int_t x = json_integer_value(v);
+    if (x <= 0 || x > (json_int_t)UINT32_MAX)
+      return sim_err_set(h->err, SIM_EINVAL,
+                         "%s: %s: must be a positive integer (got %lld)",
+                         h->path, key, (long long)x);
+    *out = (uint32_t)x;
+    return 0;
+  }
+  return sim_err_set(h->err, SIM_EINVAL, "%s: %s: must be a positive integer",
+                     h->path, key);
+}
+
+/* First of several spellings that is present. */
+static int get_u32_any(hf *h, const char *k1, const char *k2, int req,
+                       uint32_t *out) {
+  json_t *v = json_object_get(h->root, k1);
+  if (v && !json_is_null(v)) return get_u32(h, k1, 1, out);
+  if (k2) {
+    v = json_object_get(h->root, k2);
+    if (v && !json_is_null(v)) return get_u32(h, k2, 1, out);
+  }
+  if (req)
+    return sim_err_set(h->err, SIM_EINVAL, "%s: %s: missing", h->path, k1);
+  return 0;
+}
+
+static int get_bool(hf *h, const char *key, uint8_t *out) {
+  json_t *v = json_object_get(h->root, key);
+  if (!v || json_is_null(v)) return 0;
+  if (!json_is_boolean(v))
+    return sim_err_set(h->err, SIM_EINVAL, "%s: %s: must be true or false",
+                       h->path, key);
+  *out = json_is_true(v) ? 1 : 0;
+  return 0;
+}
+
+static int get_real(hf *h, const char *key, double *out) {
+  json_t *v = json_object_get(h->root, key);
+  if (!v || json_is_null(v)) return 0;
+  if (!json_is_number(v))
+    return sim_err_set(h->err, SIM_EINVAL, "%s: %s: must be a number",
+                       h->path, key);
+  *out = json_number_value(v);
+  return 0;
+}
+
+static const char *get_str(hf *h, const char *key) {
+  json_t *v = json_object_get(h->root, key);
+  return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Activation name -> FFN kind for the non-gated families. */
+static int act_ffn(hf *h, const char *key, wl_ffn_kind *out) {
+  const char *a = get_str(h, key);
+  if (!a) return 0;
+  if (strncmp(a, "gelu", 4) == 0 || strcmp(a, "quick_gelu") == 0) {
+    *out = WL_FFN_GELU;
+    return 0;
+  }
+  if (strcmp(a, "relu") == 0) {
+    *out = WL_FFN_RELU;
+    return 0;
+  }
+  return sim_err_set(h->err, SIM_EINVAL, "%s: %s: '%s' not supported "
+                     "(gelu*, relu)", h->path, key, a);
+}
+
+static void base(wl_model *m) {
+  m->norm_eps = 1e-5;
+  m->pre_norm = 1;
+  m->final_norm = 1;
+  m->lm_head = 1;
+}
+
+static int load_gpt2(hf *h, wl_model *m) {
+  base(m);
+  m->arch = WL_ARCH_DECODER;
+  m->ffn = WL_FFN_GELU;
+  m->norm = WL_NORM_LAYERNORM;
+  m->pos = WL_POS_LEARNED;
+  m->tied_embed = 1;
+  m->bias_qkv = m->bias_out = m->bias_ffn = 1;
+  uint32_t inner = 0;
+  int rc;
+  if ((rc = get_u32(h, "n_embd", 1, &m->d_model)) ||
+      (rc = get_u32(h, "n_layer", 1, &m->n_layers)) ||
+      (rc = get_u32(h, "n_head", 1, &m->n_heads)) ||
+      (rc = get_u32(h, "vocab_size", 1, &m->vocab)) ||
+      (rc = get_u32_any(h, "n_positions", "n_ctx", 1, &m->max_pos)) ||
+      (rc = get_u32(h, "n_inner", 0, &inner)) ||
+      (rc = get_real(h, "layer_norm_epsilon", &m->norm_eps)) ||
+      (rc = get_bool(h, "tie_word_embeddings", &m->tied_embed)) ||
+      (rc = act_ffn(h, "activation_function", &m->ffn)))
+    return rc;
+  m->d_ff = inner ? inner : 4 * m->d_model; /* GPT2MLP: n_inner or 4d */
+  return 0;
+}
+
+static int load_llama(hf *h, wl_model *m) {
+  base(m);
+  m->arch = WL_ARCH_DECODER;
+  m->ffn = WL_FFN_SWIGLU;
+  m->norm = WL_NORM_RMSNORM;
+  m->pos = WL_POS_ROPE;
+  m->norm_eps = 1e-6;
+  uint8_t attn_bias = 0, mlp_bias = 0;
+  int rc;
+  if ((rc = get_u32(h, "hidden_size", 1, &m->d_model)) ||
+      (rc = get_u32(h, "num_hidden_layers", 1, &m->n_layers)) ||
+      (rc = get_u32(h, "num_attention_heads", 1, &m->n_heads)) ||
+      (rc = get_u32(h, "intermediate_size", 1, &m->d_ff)) ||
+      (rc = get_u32(h, "vocab_size", 1, &m->vocab)) ||
+      (rc = get_u32(h, "max_position_embeddings", 0, &m->max_pos)) ||
+      (rc = get_u32(h, "num_key_value_heads", 0, &m->n_kv_heads)) ||
+      (rc = get_u32(h, "head_dim", 0, &m->head_dim)) ||
+      (rc = get_real(h, "rms_norm_eps", &m->norm_eps)) ||
+      (rc = get_bool(h, "tie_word_embeddings", &m->tied_embed)) ||
+      (rc = get_bool(h, "attention_bias", &attn_bias)) ||
+      (rc = get_bool(h, "mlp_bias", &mlp_bias)))
+    return rc;
+  const char *act = get_str(h, "hidden_act");
+  if (act && strcmp(act, "silu") != 0)
+    return sim_err_set(h->err, SIM_EINVAL,
+                       "%s: hidden_act: '%s' not supported (silu)", h->path,
+                       act);
+  m->bias_qkv = m->bias_out = attn_bias;
+  m->bias_ffn = mlp_bias;
+  return 0;
+}
+
+static int load_opt(hf *h, wl_model *m) {
+  base(m);
+  m->arch = WL_ARCH_DECODER;
+  m->ffn = WL_FFN_RELU;
+  m->norm = WL_NORM_LAYERNORM;
+  m->pos = WL_POS_LEARNED;
+  m->pos_offset = 2; /* OPTLearnedPositionalEmbedding: offset 2 */
+  m->tied_embed = 1;
+  uint8_t bias = 1, before = 1;
+  uint32_t proj = 0;
+  int rc;
+  if ((rc = get_u32(h, "hidden_size", 1, &m->d_model)) ||
+      (rc = get_u32(h, "num_hidden_layers", 1, &m->n_layers)) ||
+      (rc = get_u32(h, "num_attention_heads", 1, &m->n_heads)) ||
+      (rc = get_u32(h, "ffn_dim", 1, &m->d_ff)) ||
+      (rc = get_u32(h, "vocab_size", 1, &m->vocab)) ||
+      (rc = get_u32(h, "max_position_embeddings", 1, &m->max_pos)) ||
+      (rc = get_u32(h, "word_embed_proj_dim", 0, &proj)) ||
+      (rc = get_bool(h, "do_layer_norm_before", &before)) ||
+      (rc = get_bool(h, "enable_bias", &bias)) ||
+      (rc = get_bool(h, "tie_word_embeddings", &m->tied_embed)) ||
+      (rc = act_ffn(h, "activation_function", &m->ffn)))
+    return rc;
+  uint8_t remove_final = 0;
+  if ((rc = get_bool(h, "_remove_final_layer_norm", &remove_final))) return rc;
+  m->d_embed = proj && proj != m->d_model ? proj : 0;
+  m->pre_norm = before;
+  m->final_norm = before && !remove_final;
+  m->bias_qkv = m->bias_out = m->bias_ffn = bias;
+  return 0;
+}
+
+static int load_bert(hf *h, wl_model *m, int roberta) {
+  base(m);
+  m->arch = WL_ARCH_ENCODER;
+  m->ffn = WL_FFN_GELU;
+  m->norm = WL_NORM_LAYERNORM;
+  m->pos = WL_POS_LEARNED;
+  m->norm_eps = 1e-12;
+  m->type_vocab = 2;
+  m->pre_norm = 0;
+  m->final_norm = 0;
+  m->emb_norm = 1;
+  m->pooler = 1; /* BertModel(add_pooling_layer=True) */
+  m->lm_head = 0;
+  m->bias_qkv = m->bias_out = m->bias_ffn = 1;
+  int rc;
+  if ((rc = get_u32(h, "hidden_size", 1, &m->d_model)) ||
+      (rc = get_u32(h, "num_hidden_layers", 1, &m->n_layers)) ||
+      (rc = get_u32(h, "num_attention_heads", 1, &m->n_heads)) ||
+      (rc = get_u32(h, "intermediate_size", 1, &m->d_ff)) ||
+      (rc = get_u32(h, "vocab_size", 1, &m->vocab)) ||
+      (rc = get_u32(h, "max_position_embeddings", 1, &m->max_pos)) ||
+      (rc = get_u32(h, "type_vocab_size", 0, &m->type_vocab)) ||
+      (rc = get_real(h, "layer_norm_eps", &m->norm_eps)) ||
+      (rc = act_ffn(h, "hidden_act", &m->ffn)))
+    return rc;
+  (void)roberta; /* RoBERTa's 514 positions already include its offset */
+  return 0;
+}
+
+static int load_vit(hf *h, wl_model *m) {
+  base(m);
+  m->arch = WL_ARCH_VIT;
+  m->ffn = WL_FFN_GELU;
+  m->norm = WL_NORM_LAYERNORM;
+  m->pos = WL_POS_LEARNED;
+  m->norm_eps = 1e-12;
+  m->lm_head = 0;
+  m->image_size = 224;
+  m->patch_size = 16;
+  m->channels = 3;
+  m->n_cls = 1;
+  uint8_t qkv_bias = 1;
+  int rc;
+  if ((rc = get_u32(h, "hidden_size", 1, &m->d_model)) ||
+      (rc = get_u32(h, "num_hidden_layers", 1, &m->n_layers)) ||
+      (rc = get_u32(h, "num_attention_heads", 1, &m->n_heads)) ||
+      (rc = get_u32(h, "intermediate_size", 1, &m->d_ff)) ||
+      (rc = get_u32(h, "image_size", 0, &m->image_size)) ||
+      (rc = get_u32(h, "patch_size", 0, &m->patch_size)) ||
+      (rc = get_u32(h, "num_channels", 0, &m->channels)) ||
+      (rc = get_real(h, "layer_norm_eps", &m->norm_eps)) ||
+      (rc = get_bool(h, "qkv_bias", &qkv_bias)) ||
+      (rc = act_ffn(h, "hidden_act", &m->ffn)))
+    return rc;
+  m->bias_qkv = qkv_bias;
+  m->bias_out = m->bias_ffn = 1;
+  /* ViTForImageClassification: no pooler, a classifier over id2label;
+   * otherwise ViTModel with its pooler. */
+  json_t *labels = json_object_get(h->root, "id2label");
+  json_t *archs = json_object_get(h->root, "architectures");
+  int classify = 0;
+  if (json_is_array(archs)) {
+    size_t i;
+    json_t *a;
+    json_array_foreach(archs, i, a) if (json_is_string(a) &&
+                                        strstr(json_string_value(a),
+                                               "ImageClassification"))
+        classify = 1;
+  }
+  if (classify && json_is_object(labels) && json_object_size(labels) > 0) {
+    m->n_classes = (uint32_t)json_object_size(labels);
+    m->bias_head = 1;
+  } else {
+    m->pooler = 1;
+  }
+  m->max_pos = wl_model_vit_tokens(m);
+  return 0;
+}
+
+static int load_t5(hf *h, wl_model *m) {
+  base(m);
+  m->arch = WL_ARCH_ENCDEC;
+  m->ffn = WL_FFN_RELU;
+  m->norm = WL_NORM_RMSNORM;
+  m->pos = WL_POS_RELBIAS;
+  m->norm_eps = 1e-6;
+  m->rel_buckets = 32;
+  m->tied_embed = 1;
+  m->max_pos = 512;
+  int rc;
+  if ((rc = get_u32(h, "d_model", 1, &m->d_model)) ||
+      (rc = get_u32(h, "num_layers", 1, &m->n_layers)) ||
+      (rc = get_u32(h, "num_heads", 1, &m->n_heads)) ||
+      (rc = get_u32(h, "d_kv", 1, &m->head_dim)) ||
+      (rc = get_u32(h, "d_ff", 1, &m->d_ff)) ||
+      (rc = get_u32(h, "vocab_size", 1, &m->vocab)) ||
+      (rc = get_u32(h, "relative_attention_num_buckets", 0,
+                    &m->rel_buckets)) ||
+      (rc = get_real(h, "layer_norm_epsilon", &m->norm_eps)) ||
+      (rc = get_bool(h, "tie_word_embeddings", &m->tied_embed)))
+    return rc;
+  m->n_dec_layers = m->n_layers;
+  if ((rc = get_u32(h, "num_decoder_layers", 0, &m->n_dec_layers))) return rc;
+  const char *ff = get_str(h, "feed_forward_proj");
+  if (ff && strcmp(ff, "relu") != 0)
+    return sim_err_set(h->err, SIM_EINVAL,
+                       "%s: feed_forward_proj: '%s' not supported (relu)",
+                       h->path, ff);
+  return 0;
+}
+
+/* Model name: _name_or_path's last component, else the parent directory
+ * of a file called config.json, else the file's stem. */
+static void hf_name(hf *h, wl_model *m) {
+  const char *n = get_str(h, "_name_or_path");
+  char buf[256];
+  if (n && *n) {
+    const char *s = strrchr(n, '/');
+    wl__strlcpy(buf, s ? s + 1 : n, sizeof buf);
+  } else {
+    wl__strlcpy(buf, h->path, sizeof buf);
+    char *dot = strrchr(buf, '.');
+    char *sl = strrchr(buf, '/');
+    if (dot && (!sl || dot > sl)) *dot = '\0';
+    sl = strrchr(buf, '/');
+    const char *stem = sl ? sl + 1 : buf;
+    if (strcmp(stem, "config") == 0 && sl) {
+      *sl = '\0';
+      char *p2 = strrchr(buf, '/');
+      stem = p2 ? p2 + 1 : buf;
+    }
+    memmove(buf, stem, strlen(stem) + 1);
+  }
+  for (char *p = buf; *p; p++)
+    if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+  wl__strlcpy(m->name, buf, sizeof m->name);
+}
+
+int wl_model_load_hf(const char *path, wl_model *out, sim_err *err) {
+  memset(out, 0, sizeof *out);
+  if (!path) return sim_err_set(err, SIM_EINVAL, "config.json: NULL path");
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return sim_err_set(err, SIM_ENOENT, "%s: cannot open (%s)", path,
+                       strerror(errno));
+  json_error_t je;
+  json_t *root = json_loadf(f, 0, &je);
+  fclose(f);
+  if (!root)
+    return sim_err_set(err, SIM_EINVAL, "%s:%d:%d: %s", path, je.line,
+                       je.column, je.text);
+  hf h = {path, root, err};
+  int rc = 0;
+  if (!json_is_object(root)) {
+    rc = sim_err_set(err, SIM_EINVAL, "%s: top level must be an object",
+                     path);
+    goto done;
+  }
+  const char *type = get_str(&h, "model_type");
+  if (!type) {
+    rc = sim_err_set(err, SIM_EINVAL, "%s: model_type: missing", path);
+    goto done;
+  }
+  if (strcmp(type, "gpt2") == 0)
+    rc = load_gpt2(&h, out);
+  else if (strcmp(type, "llama") == 0 || strcmp(type, "mistral") == 0 ||
+           strcmp(type, "qwen2") == 0 || strcmp(type, "yi") == 0)
+    rc = load_llama(&h, out);
+  else if (strcmp(type, "opt") == 0)
+    rc = load_opt(&h, out);
+  else if (strcmp(type, "bert") == 0)
+    rc = load_bert(&h, out, 0);
+  else if (strcmp(type, "roberta") == 0)
+    rc = load_bert(&h, out, 1);
+  else if (strcmp(type, "vit") == 0 || strcmp(type, "deit") == 0)
+    rc = load_vit(&h, out);
+  else if (strcmp(type, "t5") == 0)
+    rc = load_t5(&h, out);
+  else
+    rc = sim_err_set(err, SIM_EUNSUP,
+                     "%s: model_type: '%s' not supported (gpt2, llama, "
+                     "mistral, qwen2, opt, bert, roberta, vit, deit, t5)",
+                     path, type);
+  if (rc) goto done;
+  if (strcmp(type, "qwen2") == 0) out->bias_qkv = 1; /* Qwen2: q/k/v bias */
+  hf_name(&h, out);
+  wl__strlcpy(out->family, type, sizeof out->family);
+  snprintf(out->source, sizeof out->source, "Hugging Face config.json");
+  {
+    sim_err e2;
+    sim_err_clear(&e2);
+    rc = wl_check(out, &e2);
+    if (rc) rc = sim_err_set(err, rc, "%s: %s", path, e2.msg);
+  }
+done:
+  json_decref(root);
+  if (rc) memset(out, 0, sizeof *out);
+  return rc;
+}
