@@ -153,8 +153,9 @@ int res_sched_read_json(const char *path, sim_sched *out, sim_err *err);
 /* Writes plots of the database at db_path into out_dir (created if
  * missing): for the latest ok run of each (arch, workload, mapper, params)
  * key, latency bars, energy-breakdown stacked bars, utilisation bars, and
- * over all ok runs a latency/energy Pareto plot; each as PNG (pngcairo)
- * and SVG.  The data (.dat), the gnuplot scripts (.gp, the same as
+ * over all ok runs a latency/energy plot with each workload's Pareto
+ * front; each as PNG (pngcairo) and SVG.  Runs stored without results
+ * are left out.  The data (.dat), the gnuplot scripts (.gp, the same as
  * results/plots/) and report.gp, which redraws everything, are left in
  * out_dir, with report.md and index.html listing the files.
  * gnuplot is run as a child process: $TFSIM_GNUPLOT, else "gnuplot" from
