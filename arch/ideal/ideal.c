@@ -78,13 +78,26 @@ static const cyaml_schema_field_t file_fields[] = {
 static const cyaml_schema_value_t file_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, ideal_file, file_fields)};
 
+/* Rates are kept as products of the config values (per microsecond for
+ * compute, GB/s for memory) so that t_ps = work * 1e6 / rate is exact
+ * whenever the inputs are round numbers: no 0.002 B/ps in binary. */
 typedef struct ideal_state {
   uint64_t period_ps;    /* clock period */
-  double mac_per_ps;     /* peak MAC rate */
-  double elem_per_ps;
-  double bytes_per_ps;
+  double macs_per_us;    /* peak MAC rate */
+  double elem_per_us;
+  double gbps;           /* 1e9 B/s = 1e-3 B/ps */
   ideal_energy e;
 } ideal_state;
+
+static double ideal_t_compute(const ideal_state *st, const sim_sched_op *op) {
+  return (double)op->repeat * ((double)op->macs * 1e6 / st->macs_per_us +
+                               (double)op->elem_ops * 1e6 / st->elem_per_us);
+}
+
+static double ideal_t_memory(const ideal_state *st, const sim_sched_op *op) {
+  return (double)op->repeat * (double)(op->rd_bytes + op->wr_bytes) * 1e3 /
+         st->gbps;
+}
 
 static int check_pos(const sim_cfg *c, sim_err *err, const char *key,
                      double v) {
@@ -128,9 +141,9 @@ static int ideal_init(const sim_cfg *c, void **state, sim_err *err) {
   ideal_state *st = sim_calloc(1, sizeof *st);
   if (!st) return sim_err_set(err, SIM_ENOMEM, "out of memory");
   st->period_ps = (uint64_t)llround(period);
-  st->mac_per_ps = s->macs_per_cycle * s->clock_mhz * 1e-6;
-  st->elem_per_ps = s->elem_ops_per_cycle * s->clock_mhz * 1e-6;
-  st->bytes_per_ps = s->mem_bw_gbps * 1e-3;
+  st->macs_per_us = s->macs_per_cycle * s->clock_mhz;
+  st->elem_per_us = s->elem_ops_per_cycle * s->clock_mhz;
+  st->gbps = s->mem_bw_gbps;
   st->e = *s->energy;
   *state = st;
   return 0;
@@ -157,10 +170,7 @@ static void ideal_op_done(sim_engine *e, void *ctx, uint64_t idx) {
   ideal_run *r = ctx;
   const sim_sched_op *op = &r->sched->ops[idx];
   const ideal_state *st = r->st;
-  double n = (double)op->repeat;
-  double t_c = n * ((double)op->macs / st->mac_per_ps +
-                    (double)op->elem_ops / st->elem_per_ps);
-  double t_m = n * (double)(op->rd_bytes + op->wr_bytes) / st->bytes_per_ps;
+  double t_c = ideal_t_compute(st, op), t_m = ideal_t_memory(st, op);
   sim_op_record rec;
   memset(&rec, 0, sizeof rec);
   memcpy(rec.name, op->name, sizeof rec.name);
@@ -198,10 +208,7 @@ static void ideal_start_next(sim_engine *e, ideal_run *r) {
   size_t i = r->next++;
   const sim_sched_op *op = &r->sched->ops[i];
   const ideal_state *st = r->st;
-  double n = (double)op->repeat;
-  double t_c = n * ((double)op->macs / st->mac_per_ps +
-                    (double)op->elem_ops / st->elem_per_ps);
-  double t_m = n * (double)(op->rd_bytes + op->wr_bytes) / st->bytes_per_ps;
+  double t_c = ideal_t_compute(st, op), t_m = ideal_t_memory(st, op);
   double t = ceil(t_c > t_m ? t_c : t_m);
   r->t_compute_ps += t_c;
   r->op_start = sim_now(e);
@@ -262,7 +269,7 @@ static int ideal_run_sched(void *state, const sim_cfg *cfg,
   rep->cycles = t_end / st->period_ps;
   snprintf(rep->clock, sizeof rep->clock, "core");
   rep->dram_bytes = sim_stat_u64(s, r.h_rd) + sim_stat_u64(s, r.h_wr);
-  double peak_macs = st->mac_per_ps * (double)t_end;
+  double peak_macs = st->macs_per_us * 1e-6 * (double)t_end;
   rep->util = peak_macs > 0 ? (double)sim_stat_u64(s, r.h_macs) / peak_macs
                             : 0.0;
   return sim_report_metric(rep, "macs", (double)sim_stat_u64(s, r.h_macs));

@@ -202,7 +202,10 @@ int sim_cfg_key_line(const char *path, const char *dotted_key) {
 /* Turning a captured libcyaml log into one line                          */
 /* ---------------------------------------------------------------------- */
 
-static char *cfg_read_file(const char *path, size_t *len) {
+/* Reads a whole file; NULL with *oom = 1 on allocation failure, 0 when
+ * the file cannot be opened (errno set). */
+static char *cfg_read_file(const char *path, size_t *len, int *oom) {
+  *oom = 0;
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
   size_t cap = 4096, n = 0;
@@ -223,6 +226,7 @@ static char *cfg_read_file(const char *path, size_t *len) {
     }
   }
   fclose(f);
+  if (!b) *oom = 1;
   if (b) {
     b[n] = '\0';
     if (len) *len = n;
@@ -265,13 +269,14 @@ static void cfg_log_parse(const char *log, char *problem, size_t pn,
     } else if (strncmp(s, "in mapping", 10) == 0 ||
                strncmp(s, "in sequence", 11) == 0) {
       const char *lp = strstr(s, "(line: ");
+      /* A sequence entry: libcyaml gives no index, so the key stays the
+       * path up to the sequence. */
       if (lp && !first_line) first_line = atoi(lp + 7);
-      if (strncmp(s, "in sequence", 11) == 0 && nf < CFG_DEPTH) {
-        /* sequence entries are named by index in our paths; libcyaml does
-         * not give the index, so keep the path up to the sequence. */
-      }
     } else if (!problem[0]) {
-      snprintf(problem, pn, "%s", s);
+      size_t sl = strlen(s);
+      if (sl >= pn) sl = pn - 1;
+      memcpy(problem, s, sl);
+      problem[sl] = '\0';
     }
     p = e ? e + 1 : p + strlen(p);
   }
@@ -395,6 +400,14 @@ static int cfg_load_error(sim_err *err, const char *name, const char *text,
 static int cfg_load_text(sim_cfg *c, const char *name, const char *text,
                          size_t len, const cyaml_schema_value_t *schema,
                          sim_err *err) {
+  /* Syntax first: libcyaml streams, so it may report a bad key before
+   * libyaml reaches a syntax error further down. */
+  int el = 0, ec = 0;
+  char prob[200] = "syntax error";
+  if (cfg_walk_keys(NULL, text, len, cfg_find_cb, &(cfg_find){"\x01", 0},
+                    &el, &ec, prob, sizeof prob) != 0)
+    return sim_err_set(err, SIM_EINVAL, "%s:%d:%d: YAML syntax error: %s",
+                       name, el, ec, prob);
   cfg_log lg;
   memset(&lg, 0, sizeof lg);
   cyaml_config_t cc = g_cyaml;
@@ -426,10 +439,12 @@ int sim_cfg_load(sim_cfg *c, const char *path,
   memset(c, 0, sizeof *c);
   c->schema = schema;
   size_t len = 0;
-  char *text = cfg_read_file(path, &len);
+  int oom = 0;
+  errno = 0;
+  char *text = cfg_read_file(path, &len, &oom);
   if (!text) {
-    int code = errno == ENOMEM ? SIM_ENOMEM : SIM_ENOENT;
-    return sim_err_set(err, code, "%s: cannot read file: %s", path,
+    if (oom) return sim_err_set(err, SIM_ENOMEM, "%s: out of memory", path);
+    return sim_err_set(err, SIM_ENOENT, "%s: cannot read file: %s", path,
                        strerror(errno ? errno : ENOENT));
   }
   if (strlen(text) != len) {

@@ -1,0 +1,295 @@
+/*
+ * test_cli.c — the tfsim command end to end, as a user runs it.
+ *
+ * Bad input (DESIGN.md / issue "Foundation"): missing file, YAML syntax
+ * error, unknown key, wrong type, zero or negative size, a time that
+ * overflows 64-bit ps, unknown model / arch class / mapper, unwritable
+ * database path, newer schema: each gives exactly one line on stderr that
+ * names the file and key, exit status 2, and no row in the database.
+ * The happy path: --json has the contract's keys and energy adds up; the
+ * database gets one run with the resolved configuration.
+ */
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tfsim_test.h"
+
+static char g_dir[128];
+static char g_out[1 << 16], g_errb[1 << 14];
+
+static int setup(void) {
+  snprintf(g_dir, sizeof g_dir, "/tmp/tfsim_cli_%d", (int)getpid());
+  mkdir(g_dir, 0755);
+  return 0;
+}
+
+static int teardown(void) {
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
+  return system(cmd) == 0 ? 0 : 0;
+}
+
+static void slurp(const char *path, char *buf, size_t n) {
+  FILE *f = fopen(path, "r");
+  size_t r = f ? fread(buf, 1, n - 1, f) : 0;
+  buf[r] = '\0';
+  if (f) fclose(f);
+}
+
+/* Runs "tfsim <args>"; returns the exit status; stdout/stderr captured. */
+static int tfsim(const char *args) {
+  char cmd[4096], o[256], e[256];
+  snprintf(o, sizeof o, "%s/stdout", g_dir);
+  snprintf(e, sizeof e, "%s/stderr", g_dir);
+  snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s </dev/null", TFSIM_BIN, args, o,
+           e);
+  int st = system(cmd);
+  slurp(o, g_out, sizeof g_out);
+  slurp(e, g_errb, sizeof g_errb);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static const char *file(const char *name, const char *text) {
+  static char path[8][256];
+  static int k;
+  char *p = path[k++ % 8];
+  snprintf(p, 256, "%s/%s", g_dir, name);
+  FILE *f = fopen(p, "w");
+  fputs(text, f);
+  fclose(f);
+  return p;
+}
+
+static const char *k_ideal =
+    "name: t\nclass: ideal\nideal:\n  clock_mhz: 1000\n"
+    "  macs_per_cycle: %s\n  elem_ops_per_cycle: 64\n  mem_bw_gbps: 100\n"
+    "  energy:\n    mac_pj: 1\n    elem_op_pj: 1\n    dram_byte_pj: 10\n";
+
+static const char *ideal_with(const char *name, const char *macs) {
+  char text[512];
+  snprintf(text, sizeof text, k_ideal, macs);
+  return file(name, text);
+}
+
+static long db_runs(const char *db) {
+  sqlite3 *h;
+  long n = -1;
+  if (access(db, F_OK) != 0) return 0; /* no file: no rows */
+  if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(h, "SELECT count(*) FROM runs", -1, &st, NULL) ==
+      SQLITE_OK) {
+    if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+  } else {
+    n = 0; /* no runs table: no rows */
+  }
+  sqlite3_close(h);
+  return n;
+}
+
+static int one_line(const char *s) {
+  const char *nl = strchr(s, '\n');
+  return s[0] && nl && nl[1] == '\0';
+}
+
+/* Asserts: exit 2, one stderr line containing each needle, no db rows. */
+#define BAD(args, db, ...)                                                  \
+  do {                                                                      \
+    int st_ = tfsim(args);                                                  \
+    CU_ASSERT_EQUAL(st_, 2);                                                \
+    CU_ASSERT(one_line(g_errb));                                            \
+    const char *needles_[] = {__VA_ARGS__, NULL};                           \
+    for (int i_ = 0; needles_[i_]; i_++) {                                  \
+      if (!strstr(g_errb, needles_[i_]))                                    \
+        fprintf(stderr, "\n  missing '%s' in: %s", needles_[i_], g_errb);   \
+      CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, needles_[i_]));                 \
+    }                                                                       \
+    const char *db_ = (db);                                                 \
+    if (db_) CU_ASSERT_EQUAL(db_runs(db_), 0);                              \
+  } while (0)
+
+static void test_bad_inputs(void) {
+  char db[256], args[2048];
+  snprintf(db, sizeof db, "%s/bad.db", g_dir);
+  const char *good = ideal_with("good.yaml", "1024");
+
+  snprintf(args, sizeof args, "run --arch %s/none.yaml --model gpt2 --db %s",
+           g_dir, db);
+  BAD(args, db, "none.yaml", "cannot read file");
+
+  const char *syn = file("syntax.yaml", "name: t\nclass: ideal\nideal: {a: 1\n");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --db %s", syn, db);
+  BAD(args, db, "syntax.yaml:", "YAML syntax error");
+
+  char text[600];
+  snprintf(text, sizeof text, "%s  bogus: 3\n", "name: t\nclass: ideal\n"
+           "ideal:\n  clock_mhz: 1000\n");
+  const char *unk = file("unknown.yaml", text);
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --db %s", unk, db);
+  BAD(args, db, "unknown.yaml:5: ideal.bogus: unknown key");
+
+  const char *wt = ideal_with("type.yaml", "lots");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --db %s", wt, db);
+  BAD(args, db, "type.yaml:5: ideal.macs_per_cycle: invalid value");
+
+  const char *zero = ideal_with("zero.yaml", "0");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --db %s", zero, db);
+  BAD(args, db, "zero.yaml:5: ideal.macs_per_cycle: must be > 0");
+
+  const char *neg = ideal_with("neg.yaml", "-8");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --db %s", neg, db);
+  BAD(args, db, "neg.yaml:5: ideal.macs_per_cycle: must be > 0");
+
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --set "
+           "ideal.clock_mhz=1e-14 --db %s", good, db);
+  BAD(args, db, "ideal.clock_mhz", "overflows 64-bit picoseconds");
+
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --set "
+           "ideal.nope=1 --db %s", good, db);
+  BAD(args, db, "--set: ideal.nope: unknown key");
+
+  snprintf(args, sizeof args, "run --arch %s --model gpt2-xxl --db %s", good,
+           db);
+  BAD(args, db, "unknown model 'gpt2-xxl'", "did you mean");
+
+  const char *cls = file("class.yaml", "name: t\nclass: quantum\n");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --db %s", cls, db);
+  BAD(args, db, "class.yaml:2: class: unknown architecture class 'quantum'");
+
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --mapper warp "
+           "--db %s", good, db);
+  BAD(args, db, "unknown mapper 'warp'");
+
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --db "
+           "/proc/tfsim/none/x.db", good);
+  BAD(args, NULL, "/proc/tfsim/none/x.db");
+
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --db %s", good,
+           g_dir);
+  BAD(args, NULL, g_dir);
+
+  /* A database with a newer schema version. */
+  char newer[256];
+  snprintf(newer, sizeof newer, "%s/newer.db", g_dir);
+  snprintf(args, sizeof args, "run --arch %s --model gpt2-s --seq 8 --db %s",
+           good, newer);
+  CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+  CU_ASSERT_EQUAL(db_runs(newer), 1);
+  sqlite3 *h;
+  CU_ASSERT_EQUAL_FATAL(sqlite3_open(newer, &h), SQLITE_OK);
+  CU_ASSERT_EQUAL(sqlite3_exec(h, "PRAGMA user_version=99", 0, 0, 0),
+                  SQLITE_OK);
+  sqlite3_close(h);
+  BAD(args, NULL, "newer.db", "schema version 99");
+  CU_ASSERT_EQUAL(db_runs(newer), 1);
+
+  /* Options. */
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --batch 0", good);
+  BAD(args, NULL, "--batch", "not a positive integer");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --frobnicate",
+           good);
+  BAD(args, NULL, "unknown option '--frobnicate'");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --phase warp", good);
+  BAD(args, NULL, "warp");
+  BAD("run --model gpt2", NULL, "--arch is required");
+  BAD("nosuchcommand", NULL, "unknown command");
+}
+
+static void test_help_everywhere(void) {
+  const char *cmds[] = {"run", "trace", "sweep", "report", "regress",
+                        "validate", "list", NULL};
+  for (int i = 0; cmds[i]; i++) {
+    char a[64];
+    snprintf(a, sizeof a, "%s --help", cmds[i]);
+    CU_ASSERT_EQUAL(tfsim(a), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "usage: tfsim"));
+  }
+  CU_ASSERT_EQUAL(tfsim("--help"), 0);
+  /* Not built yet: says so, exit 2. */
+  CU_ASSERT_EQUAL(tfsim("sweep x.yaml"), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "not built yet"));
+}
+
+static void test_list(void) {
+  CU_ASSERT_EQUAL(tfsim("list models"), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "1557611200"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "llama2-7b"));
+  CU_ASSERT_EQUAL(tfsim("list archs"), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "ideal-a100"));
+  CU_ASSERT_EQUAL(tfsim("list mappers"), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "roofline"));
+  CU_ASSERT_EQUAL(tfsim("list gadgets"), 2);
+}
+
+static void test_run_json_and_db(void) {
+  char db[256], args[1024];
+  snprintf(db, sizeof db, "%s/ok.db", g_dir);
+  const char *good = ideal_with("ok.yaml", "1024");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2-s --seq 64 --set "
+           "ideal.mem_bw_gbps=250 --db %s --json", good, db);
+  CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+  json_error_t je;
+  json_t *j = json_loads(g_out, 0, &je);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+  const char *keys[] = {"cycles", "latency_s", "energy_j",
+                        "energy_breakdown_j", "util", "dram_bytes", NULL};
+  for (int i = 0; keys[i]; i++)
+    CU_ASSERT_PTR_NOT_NULL(json_object_get(j, keys[i]));
+  double sum = 0;
+  const char *k;
+  json_t *v;
+  json_object_foreach(json_object_get(j, "energy_breakdown_j"), k, v)
+      sum += json_number_value(v);
+  double e = json_number_value(json_object_get(j, "energy_j"));
+  CU_ASSERT(e > 0);
+  CU_ASSERT_DOUBLE_EQUAL(sum, e, e * 1e-12);
+  double u = json_number_value(json_object_get(j, "util"));
+  CU_ASSERT(u > 0 && u <= 1);
+  json_decref(j);
+  CU_ASSERT_EQUAL(db_runs(db), 1);
+  /* The resolved configuration (with the override) is stored. */
+  sqlite3 *h;
+  sqlite3_open(db, &h);
+  sqlite3_stmt *st;
+  CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(h, "SELECT arch_yaml FROM runs",
+                                           -1, &st, NULL), SQLITE_OK);
+  CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+  const char *y = (const char *)sqlite3_column_text(st, 0);
+  CU_ASSERT_PTR_NOT_NULL(y && strstr(y, "mem_bw_gbps: 2.5"));
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+}
+
+static void test_decode_steps(void) {
+  char args[1024];
+  const char *good = ideal_with("dec.yaml", "1024");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2-s --phase decode "
+           "--kv 100 --gen 4 --json", good);
+  CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+  json_t *j = json_loads(g_out, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+  double lat = json_number_value(json_object_get(j, "latency_s"));
+  double mpt = json_number_value(json_object_get(j, "ms_per_token"));
+  CU_ASSERT(mpt > 0);
+  CU_ASSERT_DOUBLE_EQUAL(mpt, lat * 1e3 / 4, mpt * 1e-9);
+  json_decref(j);
+}
+
+static CU_TestInfo tests[] = {
+    {"bad input: one line, exit 2, no rows", test_bad_inputs},
+    {"--help on every subcommand", test_help_everywhere},
+    {"list archs|models|mappers", test_list},
+    {"run --json and --db", test_run_json_and_db},
+    {"decode --gen steps", test_decode_steps},
+    CU_TEST_INFO_NULL};
+static CU_SuiteInfo suites[] = {{"cli", setup, teardown, NULL, NULL, tests},
+                                CU_SUITE_INFO_NULL};
+TFSIM_TEST_MAIN(suites)
