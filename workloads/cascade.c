@@ -201,6 +201,10 @@ static int hash_insert(wl__build *B, int32_t t) {
   return 0;
 }
 
+int wl__find(const wl__build *B, const char *name) {
+  return B->hash ? hash_find(B, name) : -1;
+}
+
 static int skip_ws(const char **p) {
   while (**p == ' ' || **p == '\t') (*p)++;
   return **p != '\0';

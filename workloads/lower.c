@@ -92,7 +92,7 @@ static void cp(char *dst, const char *src) { wl__strlcpy(dst, src, LBUF); }
 /* y[tok,out] = x[tok,in] * w[in,out]; declares w (unless it exists) and y. */
 static void mm(lw *L, const char *y, const char *x, const char *tok,
                const char *in, const char *out, const char *w) {
-  if (wl_cascade_find_tensor(L->B.c, w) < 0)
+  if (wl__find(&L->B, w) < 0)
     wl__tensor(&L->B, w, WL_T_WEIGHT, sp(L, fs(L, "%s,%s", in, out)));
   wl__tensor(&L->B, y, WL_T_INTER, sp(L, fs(L, "%s,%s", tok, out)));
   wl__op(&L->B, y, WL_C_MAC, WL_FN_NONE,
@@ -488,7 +488,9 @@ static void describe(lw *L, uint32_t layer, layer_desc *ld) {
     ld->q = "p";
     ld->k = "m";
     ld->C = L->C;
-    ld->cache = L->C > 0;
+    /* Decode appends to the cache (even an empty one); prefill uses one
+     * only when it continues cached tokens. */
+    ld->cache = L->C > 0 || o->phase == WL_DECODE;
     causal_auto = m->arch == WL_ARCH_DECODER || m->arch == WL_ARCH_ENCDEC;
   }
   int causal = o->causal < 0 ? causal_auto : o->causal;
@@ -599,7 +601,7 @@ static void embed(lw *L, char *out, const char *q, uint64_t pos0) {
   wl__name(B, e, "embed.tok.%s", q);
   wl__tensor_ids(B, ids, fs(L, "b %s", q));
   const char *wd = m->d_embed && m->d_embed != m->d_model ? "de" : "d";
-  if (wl_cascade_find_tensor(B->c, "embed.tok.W") < 0)
+  if (wl__find(B, "embed.tok.W") < 0)
     wl__tensor(B, "embed.tok.W", WL_T_WEIGHT, fs(L, "v %s", wd));
   wl__tensor(B, e, WL_T_INTER, fs(L, "b %s %s", q, wd));
   wl__op(B, e, WL_C_GATHER, WL_FN_NONE, fs(L, "b %s %s", q, wd),
@@ -615,7 +617,7 @@ static void embed(lw *L, char *out, const char *q, uint64_t pos0) {
   if (m->pos == WL_POS_LEARNED) {
     char ps[WL_NAME_MAX];
     wl__name(B, ps, "embed.pos.%s", q);
-    if (wl_cascade_find_tensor(B->c, "embed.pos.W") < 0)
+    if (wl__find(B, "embed.pos.W") < 0)
       wl__tensor(B, "embed.pos.W", WL_T_WEIGHT,
                  fs(L, "%llu d", (unsigned long long)m->max_pos +
                                      m->pos_offset));
@@ -727,17 +729,17 @@ static void head(lw *L, const char *x) {
   }
 }
 
-/* Tensors produced and never read become outputs. */
-static void mark_outputs(wl_cascade *c) {
-  size_t n = c->n_tensors;
-  for (size_t t = 0; t < n; t++) {
-    if (c->tensors[t].kind != WL_T_INTER) continue;
-    int read = 0;
-    for (size_t i = 0; i < c->n_ops && !read; i++)
-      for (uint32_t k = 0; k < c->ops[i].n_in; k++)
-        if (c->ops[i].in[k].tensor == t) read = 1;
-    if (!read) c->tensors[t].kind = WL_T_OUTPUT;
-  }
+/* Tensors produced and never read become outputs.  O(ops + tensors). */
+static int mark_outputs(wl_cascade *c, sim_err *err) {
+  unsigned char *read = sim_calloc(c->n_tensors ? c->n_tensors : 1, 1);
+  if (!read) return sim_err_set(err, SIM_ENOMEM, "workload: out of memory");
+  for (size_t i = 0; i < c->n_ops; i++)
+    for (uint32_t k = 0; k < c->ops[i].n_in; k++) read[c->ops[i].in[k].tensor] = 1;
+  for (size_t t = 0; t < c->n_tensors; t++)
+    if (c->tensors[t].kind == WL_T_INTER && !read[t])
+      c->tensors[t].kind = WL_T_OUTPUT;
+  sim_free(read);
+  return 0;
 }
 
 static void define_ranks(lw *L) {
@@ -794,7 +796,8 @@ int wl_lower(const wl_model *m, const wl_opts *o, wl_cascade **out,
   }
   L->m = m;
   L->o = o;
-  if (wl__build_init(&L->B, c, err)) goto done;
+  wl__build *B = &L->B;
+  if (wl__build_init(B, c, err)) goto done;
   L->B.prec = o->prec;
   L->B.kv_prec = o->kv_prec == WL_PRECISION_COUNT ? o->prec : o->kv_prec;
   L->H = m->n_heads;
@@ -823,7 +826,6 @@ int wl_lower(const wl_model *m, const wl_opts *o, wl_cascade **out,
   /* Encoder-decoder decode: the encoder is not run; cross K/V are cached
    * (S keys per layer). */
   define_ranks(L);
-  wl__build *B = &L->B;
   char x[WL_NAME_MAX], y[WL_NAME_MAX];
   if (o->scope == WL_SCOPE_ATTENTION) {
     layer_desc ld;
@@ -899,7 +901,7 @@ int wl_lower(const wl_model *m, const wl_opts *o, wl_cascade **out,
     final_norm(L, y, x, "p", m->arch == WL_ARCH_ENCDEC ? "dec" : "final");
     if (o->head) head(L, y);
   }
-  if (!B->rc) mark_outputs(c);
+  if (!B->rc && mark_outputs(c, err)) B->rc = SIM_ENOMEM;
 done:
   rc = B->rc;
   wl__build_fini(B);

@@ -64,6 +64,8 @@ int wl__rank(wl__build *B, const char *name, uint64_t size, int iterative);
 int wl__tensor(wl__build *B, const char *name, wl_tensor_kind kind,
                const char *dims);
 int wl__tensor_ids(wl__build *B, const char *name, const char *dims);
+/* Index of a declared tensor, or -1 (hash lookup). */
+int wl__find(const wl__build *B, const char *name);
 /* Adds an op; in0/in1 may be NULL.  Returns the op index or a code. */
 int wl__op(wl__build *B, const char *name, wl_compute comp, wl_fn fn,
            const char *ranks, const char *out, const char *in0,
