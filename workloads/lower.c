@@ -839,8 +839,8 @@ int wl_lower(const wl_model *m, const wl_opts *o, wl_cascade **out,
     wl__name(B, V, "%s.V", ap);
     wl__tensor(B, Q, WL_T_INPUT, fs(L, "b %s g j e", ld.q));
     const char *Kn = K, *Vn = V;
+    char Kc[WL_NAME_MAX], Vc[WL_NAME_MAX];
     if (ld.cache) {
-      char Kc[WL_NAME_MAX], Vc[WL_NAME_MAX];
       wl__name(B, Kc, "%s.Kc", ap);
       wl__name(B, Vc, "%s.Vc", ap);
       wl__tensor(B, K, WL_T_INPUT, "b p g e");
