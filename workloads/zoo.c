@@ -20,7 +20,7 @@
  *    Table 1 row "Ours - Large": 18 layers, d 1024, 16 heads of 64, d_inner
  *    4096, adaptive input/softmax cutoffs 20k/40k/200k, div 4), because
  *    it is the released checkpoint (transfo-xl-wt103) and FuseMax uses
- *    TrXL with head dim 64.  Its parameter count (285,170,506 by the HF
+ *    TrXL with head dim 64.  Its parameter count (285,205,322 by the HF
  *    module structure) differs from the paper's "257M"; we do not assert
  *    the paper's figure.
  *  - XLM: xlm-mlm-en-2048 (Lample & Conneau 2019): head dim 128 as
