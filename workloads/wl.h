@@ -121,11 +121,13 @@
  * One step of a transformer: P new tokens per sequence on top of C cached
  * ones.  Prefill: P = seq, C = kv (normally 0).  Decode: P = 1, C = kv
  * (the cache holds kv tokens; the new token's K and V are appended at
- * position kv, so attention spans kv + 1 keys).  Ranks b (batch), p (new
- * tokens), m (keys, C + P for self-attention), g (KV heads), j (query
- * heads per KV head: MHA g = heads, j = 1; MQA g = 1, j = heads; GQA in
- * between), e (Q/K head dim), f (V head dim), d (d_model), n (FFN
- * hidden), r (low-rank), v (vocabulary or classes).  Tensor and op names
+ * position kv, so attention spans kv + 1 keys; the cache tensors
+ * "L<i>.attn.Kc"/"Vc" exist in every decode step, even at kv = 0).
+ * Ranks b (batch), p (new tokens), m (keys, C + P for self-attention),
+ * g (KV heads), j (query heads per KV head: MHA g = heads, j = 1; MQA
+ * g = 1, j = heads; GQA in between), e (Q/K head dim), f (V head dim),
+ * d (d_model), n (FFN hidden), ra/rm (low rank), v (vocabulary or
+ * classes); s/ms for encoder tokens and keys of an encoder-decoder.  Tensor and op names
  * are "L<layer>.<part>.<name>" ("L3.attn.QK") or "<part>.<name>" outside
  * layers.  The softmax scale 1/sqrt(head_dim) is the alpha of QK.  See
  * docs/workloads.md for the full list of einsums per layer.
@@ -455,8 +457,11 @@ typedef struct wl_opts {
 /* Defaults: prefill, batch 1, seq 1024 (ViT: from the image), kv 0,
  * gen 1, fp16, 3-pass, model scope, causal auto, tile 256, unrolled. */
 int wl_opts_default(wl_opts *o);
-/* Checks opts against a model (decode on an encoder, seq 0, seq + kv
- * beyond max_pos is allowed but ...): SIM_EINVAL with a message. */
+/* Checks opts against a model: decode on an encoder or ViT, batch or seq
+ * 0, a layer out of range, more positions than a learned position table
+ * has (model scope only; the attention and block scopes have no position
+ * table, so FuseMax's 1M-token BERT attention lowers).  SIM_EINVAL with
+ * a one-line message naming the option. */
 int wl_opts_check(const wl_model *m, const wl_opts *o, sim_err *err);
 
 /* ---------------------------------------------------------------------- */
