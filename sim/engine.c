@@ -125,10 +125,10 @@
 #define W_SLOTS 256
 #define W_LEVELS 8
 #define W_BUCKETS (W_SLOTS * W_LEVELS)
-#define CHUNK_N 12         /* entries per chunk: 16 + 12 * 40 = 496 B */
+#define CHUNK_N 50         /* entries per chunk: 16 + 50 * 40 = 2016 B */
 #define CHUNK_BLOCK_MIN 16 /* chunks per pool growth, at least */
-#define LOAD_MAX 32        /* a bucket this small is sorted into cur */
-#define CUR_MOVE_MAX 64    /* a longer insertion memmove spills cur */
+#define LOAD_MAX 256       /* a bucket this small is sorted into cur */
+#define CUR_MOVE_MAX 256   /* a longer insertion memmove spills cur */
 #define ZOMBIE_SWEEP_MIN 64
 #define PREFETCH_AHEAD 8   /* run loop: handles fetched ahead */
 #define HID_NONE 0u        /* entry without a handle; ends the free list */
@@ -165,12 +165,11 @@ typedef struct block { /* one pool growth: this header, then chunks */
 } block;
 
 typedef struct bucket {
-  chunk *head, *tail;
-  uint32_t n;        /* entries, live and zombie */
-  uint16_t head_off; /* first entry in head */
-  uint16_t tail_n;   /* entries used in tail */
-  int32_t last_prio; /* prio of the last append */
-  uint32_t unsorted; /* an append had prio < last_prio (I3) */
+  chunk *head, *tail; /* full chunks from head, then a partial tail */
+  uint32_t n;         /* entries, live and zombie */
+  uint32_t tail_n;    /* entries used in tail */
+  int32_t last_prio;  /* prio of the last append */
+  uint32_t unsorted;  /* an append had prio < last_prio (I3) */
 } bucket;
 
 typedef struct clock_dom {
@@ -250,6 +249,15 @@ static inline chunk *chunk_get(sim_engine *e) {
   return c;
 }
 
+/* A large bucket is read chunk after chunk from memory that has long
+ * left the cache, and the hardware prefetcher does not follow the list:
+ * fetch the next chunk while this one is worked on. */
+static inline void chunk_prefetch(const chunk *c) {
+  if (!c) return;
+  for (size_t off = 0; off < sizeof *c; off += 64)
+    __builtin_prefetch((const char *)c + off);
+}
+
 static inline void chunk_put(sim_engine *e, chunk *c) {
   c->next = e->free_chunk;
   e->free_chunk = c;
@@ -273,32 +281,39 @@ static inline void reap(sim_engine *e, const ent *x) {
   e->n_ent--;
 }
 
-static inline void bucket_reset(bucket *b) { memset(b, 0, sizeof *b); }
+/* An empty bucket is n == 0; bucket_push sets the rest when it fills it. */
+static inline void bucket_reset(bucket *b) { b->n = 0; }
 
 /* ---------------------------------------------------------------------- */
 /* Wheel                                                                  */
 /* ---------------------------------------------------------------------- */
 
-static inline void bucket_push(sim_engine *e, int k, unsigned s,
-                               const ent *x) {
+/* Starts bucket (k, s) or gives its full tail a successor; the rare part
+ * of an append, out of line so the common part stays small. */
+static __attribute__((noinline)) void bucket_grow(sim_engine *e, int k,
+                                                   unsigned s) {
   bucket *b = &e->bk[k][s];
+  chunk *c = chunk_get(e);
   if (b->n == 0) {
-    chunk *c = chunk_get(e);
-    b->head = b->tail = c;
-    b->head_off = 0;
-    b->tail_n = 0;
+    b->head = c;
     b->unsorted = 0;
     bit_set(e, k, s);
   } else {
-    if (b->tail_n == CHUNK_N) {
-      chunk *c = chunk_get(e);
-      b->tail->next = c;
-      b->tail = c;
-      b->tail_n = 0;
-    }
-    b->unsorted |= (uint32_t)(x->prio < b->last_prio);
+    b->tail->next = c;
   }
-  b->last_prio = x->prio;
+  b->tail = c;
+  b->tail_n = 0;
+}
+
+/* Appends to bucket (k, s).  Only level-0 buckets track I3. */
+static inline void bucket_push(sim_engine *e, int k, unsigned s,
+                               const ent *x) {
+  bucket *b = &e->bk[k][s];
+  if (b->n == 0 || b->tail_n == CHUNK_N) bucket_grow(e, k, s);
+  if (k == 0) {
+    b->unsorted |= (uint32_t)(b->n && x->prio < b->last_prio);
+    b->last_prio = x->prio;
+  }
   b->tail->e[b->tail_n++] = *x;
   b->n++;
 }
@@ -313,38 +328,26 @@ static inline void wheel_insert(sim_engine *e, const ent *x) {
 static void cascade(sim_engine *e, int k, unsigned s) {
   bucket *b = &e->bk[k][s];
   chunk *c = b->head;
-  unsigned i = b->head_off;
   uint32_t n = b->n;
   uint64_t start = span_start(e, k, s);
   bucket_reset(b);
   bit_clear(e, k, s);
   e->ref = start;
+  /* With ref at the span's start, an entry whose byte k-1 is not 0 goes
+   * to level k-1, slot byte k-1: most do; the rest take the general way. */
+  int sh = (k - 1) * W_BITS;
   while (n) {
-    unsigned end = n < CHUNK_N - i ? i + n : CHUNK_N;
-    n -= end - i;
-    if (c->next) __builtin_prefetch(c->next);
-    for (; i < end; i++) wheel_insert(e, &c->e[i]);
+    unsigned m = n < CHUNK_N ? n : CHUNK_N;
+    n -= m;
+    chunk_prefetch(c->next);
+    for (unsigned i = 0; i < m; i++) {
+      unsigned d = (unsigned)(c->e[i].t >> sh) & (W_SLOTS - 1);
+      if (d) bucket_push(e, k - 1, d, &c->e[i]);
+      else wheel_insert(e, &c->e[i]);
+    }
     chunk *nx = c->next;
     chunk_put(e, c);
     c = nx;
-    i = 0;
-  }
-}
-
-/* Drops the first entry of a bucket (a zombie) and reaps it. */
-static void bucket_pop_front(sim_engine *e, int k, unsigned s) {
-  bucket *b = &e->bk[k][s];
-  reap(e, &b->head->e[b->head_off]);
-  b->head_off++;
-  if (--b->n == 0) {
-    chunk_put(e, b->head);
-    bucket_reset(b);
-    bit_clear(e, k, s);
-  } else if (b->head_off == CHUNK_N) {
-    chunk *c = b->head;
-    b->head = c->next;
-    b->head_off = 0;
-    chunk_put(e, c);
   }
 }
 
@@ -352,7 +355,7 @@ static void bucket_pop_front(sim_engine *e, int k, unsigned s) {
 static void bucket_filter(sim_engine *e, int k, unsigned s) {
   bucket *b = &e->bk[k][s];
   chunk *rc = b->head, *wc = b->head;
-  unsigned ri = b->head_off, wi = 0;
+  unsigned ri = 0, wi = 0;
   uint32_t n = b->n, kept = 0;
   int32_t last = 0;
   while (n--) {
@@ -388,8 +391,7 @@ static void bucket_filter(sim_engine *e, int k, unsigned s) {
   }
   wc->next = NULL;
   b->tail = wc;
-  b->tail_n = (uint16_t)wi;
-  b->head_off = 0;
+  b->tail_n = wi;
   b->n = kept;
   b->last_prio = last;
 }
@@ -404,17 +406,10 @@ static uint64_t wheel_min_time(sim_engine *e) {
     int k = __builtin_ctz(e->lvl_mask);
     unsigned s = min_slot(e, k);
     bucket *b = &e->bk[k][s];
-    if (k == 0) {
-      const ent *h = &b->head->e[b->head_off];
-      if (is_zombie(e, h)) {
-        bucket_pop_front(e, k, s);
-        continue;
-      }
-      return h->t;
-    }
+    if (k == 0 && !is_zombie(e, &b->head->e[0])) return b->head->e[0].t;
     uint64_t best = SIM_T_NEVER;
     const chunk *c = b->head;
-    unsigned i = b->head_off;
+    unsigned i = 0;
     for (uint32_t n = b->n; n--; i++) {
       if (i == CHUNK_N) {
         c = c->next;
@@ -422,7 +417,10 @@ static uint64_t wheel_min_time(sim_engine *e) {
       }
       if (c->e[i].t < best && !is_zombie(e, &c->e[i])) best = c->e[i].t;
     }
-    if (best != SIM_T_NEVER) return best;
+    if (best != SIM_T_NEVER) {
+      if (k == 0) bucket_filter(e, k, s); /* drop the zombies in front */
+      return best;
+    }
     bucket_filter(e, k, s); /* all zombies: empties the bucket */
   }
 }
@@ -501,37 +499,80 @@ static void sort_group(ent *a, size_t n) {
 }
 
 /* Moves bucket (k, s) into the empty run, sorted by (t, prio, seq), and
- * makes its span the run's window.  cur_cap >= n_ent + LOAD_MAX leaves
- * room for the merge sort's scratch. */
+ * sets the window to its last time.  Level 0 (one time): copied, and heap-
+ * sorted by prio if I3 says so.  Level k > 0 (n <= LOAD_MAX): a few are
+ * insertion-sorted; more are counting-sorted on the top b bits of the
+ * slot's span, 2^b ~ n (one radix step, as a cascade would do, with about
+ * one entry per digit), then insertion-sorted, O(n) plus the inversions
+ * left inside each digit group; a group larger than 16 is merge-sorted.
+ * cur_cap >= n_ent + LOAD_MAX leaves room for the merge sort's scratch. */
 static void cur_load(sim_engine *e, int k, unsigned s) {
   bucket *b = &e->bk[k][s];
   chunk *c = b->head;
-  unsigned i = b->head_off;
   uint32_t n = b->n;
-  int unsorted = b->unsorted;
-  ent *dst = e->cur;
+  ent *cur = e->cur;
   assert(e->cur_pos == 0 && e->cur_n == 0 && n + LOAD_MAX <= e->cur_cap);
   e->cur_n = n;
   bucket_reset(b);
   bit_clear(e, k, s);
-  while (n) {
-    unsigned end = n < CHUNK_N - i ? i + n : CHUNK_N;
-    memcpy(dst, &c->e[i], (end - i) * sizeof *dst);
-    dst += end - i;
-    n -= end - i;
-    chunk *nx = c->next;
+  if (n == 1) { /* the common case with sparse events */
+    cur[0] = c->e[0];
     chunk_put(e, c);
-    c = nx;
-    i = 0;
+    e->cur_lim = cur[0].t + 1;
+    return;
   }
-  n = (uint32_t)e->cur_n;
-  if (k == 0) {
-    if (unsorted) sort_group(e->cur, n);
-  } else if (n > 1) {
-    if (n <= 16) isort_tp(e->cur, n);
-    else msort_tp(e->cur, n, e->cur + n);
+  if (k == 0 || n <= 8) {
+    ent *dst = cur;
+    while (n) {
+      unsigned m = n < CHUNK_N ? n : CHUNK_N;
+      chunk_prefetch(c->next);
+      memcpy(dst, c->e, m * sizeof *dst);
+      dst += m;
+      n -= m;
+      chunk *nx = c->next;
+      chunk_put(e, c);
+      c = nx;
+    }
+    n = (uint32_t)e->cur_n;
+    if (k > 0) isort_tp(cur, n);
+    else if (b->unsorted) sort_group(cur, n);
+  } else {
+    unsigned bits = 32 - (unsigned)__builtin_clz(n - 1); /* 2^bits >= n */
+    int sh = k * W_BITS - (int)bits;
+    uint32_t mask = (1u << bits) - 1, pos[LOAD_MAX + 1], maxg = 0;
+    memset(pos, 0, (mask + 2) * sizeof *pos);
+    const chunk *rc = c;
+    for (uint32_t m = n, i = 0; m--; i++) { /* histogram */
+      if (i == CHUNK_N) {
+        rc = rc->next;
+        i = 0;
+      }
+      pos[((rc->e[i].t >> sh) & mask) + 1]++;
+    }
+    for (unsigned d = 1; d <= mask + 1; d++) {
+      if (pos[d] > maxg) maxg = pos[d];
+      pos[d] += pos[d - 1];
+    }
+    for (uint32_t m = n; m;) { /* stable scatter */
+      unsigned mm = m < CHUNK_N ? m : CHUNK_N;
+      m -= mm;
+      for (unsigned i = 0; i < mm; i++)
+        cur[pos[(c->e[i].t >> sh) & mask]++] = c->e[i];
+      chunk *nx = c->next;
+      chunk_put(e, c);
+      c = nx;
+    }
+    if (maxg <= 16) {
+      isort_tp(cur, n); /* nearly sorted: O(n + inversions) */
+    } else { /* pos[d] is now the end of digit d's group */
+      for (unsigned d = 0, lo = 0; d <= mask; lo = pos[d++]) {
+        uint32_t g = pos[d] - lo;
+        if (g > 16) msort_tp(cur + lo, g, cur + n);
+        else if (g > 1) isort_tp(cur + lo, g);
+      }
+    }
   }
-  e->cur_lim = e->cur[n - 1].t + 1; /* t < SIM_T_NEVER: no overflow */
+  e->cur_lim = cur[e->cur_n - 1].t + 1; /* t < SIM_T_NEVER: no overflow */
 }
 
 /* Moves the rest of cur back into the wheel, in order (I2), and closes
@@ -618,13 +659,13 @@ static void sweep_zombies(sim_engine *e) {
 /* Growth (sim_schedule time only)                                        */
 /* ---------------------------------------------------------------------- */
 
-/* Chunks needed for n entries in any layout, mid-cascade included: each
- * non-empty bucket wastes at most two partial chunks (head offset and
- * tail), a cascade holds one source chunk twice, and at most W_BUCKETS
+/* Chunks needed for n entries in any layout, mid-cascade included: a
+ * non-empty bucket fills all its chunks but the tail, a cascade holds one
+ * source chunk whose entries have moved already, and at most W_BUCKETS
  * buckets are non-empty. */
 static size_t chunks_needed(size_t n) {
   size_t nb = n < W_BUCKETS ? n : W_BUCKETS;
-  return (n + CHUNK_N - 1) / CHUNK_N + 2 * nb + 2;
+  return (n + CHUNK_N - 1) / CHUNK_N + nb + 2;
 }
 
 static int grow_cur(sim_engine *e, size_t want) {
