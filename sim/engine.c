@@ -125,10 +125,11 @@
 #define W_SLOTS 256
 #define W_LEVELS 8
 #define W_BUCKETS (W_SLOTS * W_LEVELS)
-#define CHUNK_N 50         /* entries per chunk: 16 + 50 * 40 = 2016 B */
+#define CHUNK_BYTES 4096   /* a page: streaming a cold bucket is bound by */
+#define CHUNK_N 102        /* ... one memory latency per chunk; 16 + 102 * 40 */
 #define CHUNK_BLOCK_MIN 16 /* chunks per pool growth, at least */
-#define LOAD_MAX 256       /* a bucket this small is sorted into cur */
-#define CUR_MOVE_MAX 256   /* a longer insertion memmove spills cur */
+#define LOAD_MAX 1024      /* the largest bucket ever sorted into cur */
+#define CUR_MOVE_MAX 1024  /* a longer insertion memmove spills cur */
 #define ZOMBIE_SWEEP_MIN 64
 #define PREFETCH_AHEAD 8   /* run loop: handles fetched ahead */
 #define HID_NONE 0u        /* entry without a handle; ends the free list */
@@ -158,9 +159,10 @@ typedef struct chunk {
   uint64_t pad_;
   ent e[CHUNK_N];
 } chunk;
+_Static_assert(sizeof(chunk) == CHUNK_BYTES, "a chunk is one page");
 
 typedef struct block { /* one pool growth: this header, then chunks */
-  struct block *next;
+  struct block *next;   /* from the first page boundary after it */
   uint64_t pad_;
 } block;
 
@@ -192,6 +194,7 @@ struct sim_engine {
   hnd *hnd;
   uint32_t hnd_cap, free_hnd;
   uint64_t executed;
+  uint32_t lgd16;      /* 16 x running mean of log2(delay) into the wheel */
   int stop;
   uint32_t lvl_mask;           /* bit k: level k not empty */
   uint8_t lvl_words[W_LEVELS]; /* bit w: bits[k][w] != 0 */
@@ -314,7 +317,11 @@ static inline void bucket_push(sim_engine *e, int k, unsigned s,
     b->unsorted |= (uint32_t)(b->n && x->prio < b->last_prio);
     b->last_prio = x->prio;
   }
-  b->tail->e[b->tail_n++] = *x;
+  ent *slot = &b->tail->e[b->tail_n++];
+  *slot = *x;
+  /* The next append to this bucket may be thousands of events away, and
+   * a far bucket's tail line is cold by then: ask for it now. */
+  __builtin_prefetch((const char *)(slot + 2) - 1, 1);
   b->n++;
 }
 
@@ -538,6 +545,7 @@ static void cur_load(sim_engine *e, int k, unsigned s) {
     else if (b->unsorted) sort_group(cur, n);
   } else {
     unsigned bits = 32 - (unsigned)__builtin_clz(n - 1); /* 2^bits >= n */
+    if (bits > (unsigned)k * W_BITS) bits = (unsigned)k * W_BITS;
     int sh = k * W_BITS - (int)bits;
     uint32_t mask = (1u << bits) - 1, pos[LOAD_MAX + 1], maxg = 0;
     memset(pos, 0, (mask + 2) * sizeof *pos);
@@ -562,7 +570,9 @@ static void cur_load(sim_engine *e, int k, unsigned s) {
       chunk_put(e, c);
       c = nx;
     }
-    if (maxg <= 16) {
+    if (maxg == 1) {
+      /* one entry per digit: sorted already */
+    } else if (maxg <= 16) {
       isort_tp(cur, n); /* nearly sorted: O(n + inversions) */
     } else { /* pos[d] is now the end of digit d's group */
       for (unsigned d = 0, lo = 0; d <= mask; lo = pos[d++]) {
@@ -593,7 +603,16 @@ static int cur_refill(sim_engine *e, uint64_t until) {
     int k = __builtin_ctz(e->lvl_mask);
     unsigned s = min_slot(e, k);
     if (span_start(e, k, s) > until) return 0;
-    if (k == 0 || e->bk[k][s].n <= LOAD_MAX) {
+    /* Taking a bucket saves cascading it (and, below, taking its parts
+     * one by one), but a later insertion into the run's window moves the
+     * run's tail: with a typical delay D, about n x span / D entries per
+     * new event.  Take the bucket when that is <= 32 (measured), or when
+     * n <= 8.  Cost only: the order is exact either way. */
+    uint32_t n = e->bk[k][s].n;
+    if (k == 0 || n <= 8 ||
+        (n <= LOAD_MAX &&
+         (uint32_t)(k * W_BITS + 32 - __builtin_clz(n - 1)) * 16 <=
+             e->lgd16 + 5 * 16)) {
       cur_load(e, k, s);
       return 1;
     }
@@ -683,12 +702,15 @@ static int grow_chunks(sim_engine *e, size_t want) {
   if (need > e->n_chunks) {
     size_t add = need - e->n_chunks;
     if (add < CHUNK_BLOCK_MIN) add = CHUNK_BLOCK_MIN;
-    if (add > (SIZE_MAX - sizeof(block)) / sizeof(chunk)) return SIM_ENOMEM;
-    block *bl = sim_malloc(sizeof(block) + add * sizeof(chunk));
+    if (add > (SIZE_MAX - sizeof(block) - CHUNK_BYTES) / sizeof(chunk))
+      return SIM_ENOMEM;
+    block *bl = sim_malloc(sizeof(block) + CHUNK_BYTES + add * sizeof(chunk));
     if (!bl) return SIM_ENOMEM;
     bl->next = e->blocks;
     e->blocks = bl;
-    chunk *c = (chunk *)(bl + 1);
+    uintptr_t first = ((uintptr_t)(bl + 1) + CHUNK_BYTES - 1) &
+                      ~(uintptr_t)(CHUNK_BYTES - 1);
+    chunk *c = (chunk *)first;
     for (size_t i = add; i-- > 0;) chunk_put(e, &c[i]);
     e->n_chunks += add;
   }
@@ -698,7 +720,7 @@ static int grow_chunks(sim_engine *e, size_t want) {
 
 /* Makes room for n_ent + 1 entries, growing geometrically. */
 static int grow(sim_engine *e) {
-  size_t want = e->n_ent < 32 ? 64 : 2 * e->n_ent;
+  size_t want = e->n_ent < 8 ? 16 : 2 * e->n_ent;
   if (want <= e->n_ent) return SIM_ENOMEM;
   int rc = grow_cur(e, want + LOAD_MAX);
   if (!rc) rc = grow_chunks(e, want);
@@ -789,6 +811,9 @@ int sim_schedule(sim_engine *e, uint64_t t_ps, int prio, sim_event_fn fn,
     cur_insert(e, &x);
   } else {
     if (!e->lvl_mask) e->ref = e->now; /* fewer cascades; see I5 */
+    /* log2 of the delay, for the load policy of cur_refill */
+    e->lgd16 += (uint32_t)(64 - __builtin_clzll((t_ps - e->now) | 1)) -
+                (e->lgd16 >> 4);
     wheel_insert(e, &x);
   }
   e->n_ent++;
@@ -842,7 +867,7 @@ static inline int run_one(sim_engine *e, uint64_t until) {
       h->gen = gen_next(h->gen);
       hnd_free(e, x->hid);
     }
-    if (e->cur_pos + PREFETCH_AHEAD < e->cur_n &&
+    if (e->hnd_cap && e->cur_pos + PREFETCH_AHEAD < e->cur_n &&
         e->cur[e->cur_pos + PREFETCH_AHEAD].hid != HID_NONE)
       __builtin_prefetch(&e->hnd[e->cur[e->cur_pos + PREFETCH_AHEAD].hid]);
     sim_event_fn fn = x->fn;
