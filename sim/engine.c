@@ -29,24 +29,33 @@
  *   level 7: 256 slots of 2^56 ps
  *
  * The top level spans all of uint64_t, so there is no horizon and no
- * overflow heap: the upper levels are the far-future store, with O(1)
- * insertion where a heap costs O(log n) cache misses.  (A near wheel plus
- * overflow heap was the brief's starting point; this variant has one code
- * path for near and far events and measured faster: bench_engine.)
+ * overflow heap: the upper levels are the far-future store, where an
+ * insertion is an O(1) append instead of an O(log n) sift through memory
+ * that is mostly out of cache, and near and far events share one code
+ * path.  (A near wheel plus an overflow heap was the suggested starting
+ * point; bench_engine prints what this one does.)
  *
  * THE RUN.  `cur` is a sorted array at the front of the queue: it holds
  * every queued event with t < cur_lim, in order, and the wheel holds only
- * later ones.  It is refilled from the earliest wheel bucket (the lowest
- * occupied slot of the lowest occupied level, found with bitmaps and
- * count-trailing-zeros): a level-0 bucket (one picosecond) or a bucket of
- * at most LOAD_MAX entries is moved into cur and sorted, and cur_lim
- * becomes its last time + 1; a larger bucket is cascaded: ref moves to
- * the start of its span and its entries are re-inserted into the lower
- * levels.  An event scheduled at t < cur_lim (from a handler, at the
- * current time or shortly after) is inserted into cur in order.  Should
- * such insertions make cur long and costly (a burst of activity inside a
- * window that was sparse), cur is spilled back into the wheel and the
- * window closes (cur_lim = 0), as a ladder queue spawns a rung.
+ * later ones.  When it runs dry it is refilled from the earliest wheel
+ * bucket (the lowest occupied slot of the lowest occupied level, found
+ * with bitmaps and count-trailing-zeros).  That bucket is either taken
+ * whole -- moved into cur and sorted, cur_lim = its last time + 1 -- or
+ * cascaded: ref moves to the start of its span and its entries go down
+ * into the lower levels, which sorts them by one more byte.  A level-0
+ * bucket (one picosecond) is always taken; another bucket is taken when
+ * it is small (<= 8) or when later insertions into its window would be
+ * cheap: with D the typical delay (a running mean of log2 of scheduled
+ * delays), about n x span / D entries move per new event, and the bucket
+ * is taken when that is <= 32 and n <= LOAD_MAX.  A taken bucket of more
+ * than 8 is counting-sorted on the top log2(n) bits of its span (one
+ * radix step, about one entry per digit) and then insertion-sorted, O(n)
+ * plus the inversions left within digits.  An event scheduled at t <
+ * cur_lim (from a handler, at the current time or shortly after) is
+ * inserted into cur in order; should such insertions make cur long and
+ * costly (a burst inside a window that was sparse), cur is spilled back
+ * into the wheel and the window closes (cur_lim = 0), as a ladder queue
+ * spawns a rung.  None of these choices affects the order, only the cost.
  *
  * Invariants (the randomized reference test checks the resulting order):
  *  I1. ref <= every time in the wheel; an entry at level k has byte k of
@@ -58,9 +67,9 @@
  *      (sequence) order.  Appends are the newest event; a cascade moves a
  *      bucket in order into the levels below the lowest occupied one,
  *      i.e. into empty buckets; a spill moves cur, sorted, into the wheel,
- *      where every entry is later than all of cur; removals (zombie pop-
- *      front and sweep) keep the order.  So the sequence number need not
- *      be stored: every sort here is stable.
+ *      where every entry is later than all of cur; the zombie sweep keeps
+ *      the order.  So the sequence number need not be stored: every sort
+ *      here is stable.
  *  I3. A level-0 bucket whose priorities never decreased is already in
  *      (prio, seq) order; a flag records when an append broke this.
  *  I4. cur[cur_pos..cur_n) is sorted by (t, prio, seq) and holds every
@@ -69,7 +78,7 @@
  *      lower (t, prio) in cur: it is the newest.
  *  I5. ref <= max(now, cur_lim), so an event that can still be scheduled
  *      and goes to the wheel (t >= now, t >= cur_lim) is >= ref (I1).  A
- *      cascade is always followed by a load (cur_lim > ref) unless the
+ *      cascade is always followed by a take (cur_lim > ref) unless the
  *      refill stops at `until` first: it never takes or cascades a bucket
  *      whose span starts after `until`, and the run then ends with now >=
  *      until >= ref.  A spill closes the window (cur_lim = 0) only when
@@ -80,22 +89,28 @@
  * Complexity: schedule O(1); run O(1) amortised per event: an entry is
  * moved at most 7 times, in practice 0-2 (with 10^6 events spread over
  * 10^12 ps: appended at level 4, cascaded once to level 3, taken in a run
- * of ~16).  A run of n <= LOAD_MAX entries is merge-sorted, O(n log n); a
- * level-0 bucket with mixed priorities is heap-sorted, O(n log n) in the
- * events of that picosecond.  An insertion into cur that is not an append
- * is a binary search and a memmove of at most CUR_MOVE_MAX entries (else
- * cur is spilled, O(its length), once per window), except inside one
- * picosecond, where it is O(events at that picosecond).  Cancel O(1)
- * amortised.
+ * of ~30; plus, for about a third of them, one cascade where time crosses
+ * a 2^40 ps boundary).  Taking a bucket is O(n) (radix step, then an
+ * insertion pass over a nearly sorted run); a digit group larger than 16
+ * is merge-sorted, and a level-0 bucket with mixed priorities is heap-
+ * sorted, O(n log n) in the events of that picosecond.  An insertion into
+ * cur that is not an append is a binary search and a memmove of at most
+ * CUR_MOVE_MAX entries (else cur is spilled, O(its length), once per
+ * window), except inside one picosecond, where it is O(events at that
+ * picosecond).  Cancel O(1) amortised.
  *
- * MEMORY.  Buckets are linked lists of 496-byte chunks (12 entries) from a
- * pool grown in blocks.  The run loop and cascades never allocate: at
- * sim_schedule time the engine reserves chunks for the worst layout of
- * the events in flight (each non-empty bucket wastes at most two partial
- * chunks, and at most 2048 buckets exist) and room in cur for all of them
- * (an entire queue can be one picosecond).  If that growth fails,
- * sim_schedule returns SIM_ENOMEM and nothing has changed.  Memory is
- * about 2 x 40 bytes per event in flight at the peak, plus <= 2 MB.
+ * MEMORY.  Buckets are linked lists of page-sized chunks (102 entries):
+ * streaming a cold bucket costs about one memory latency per chunk on the
+ * 2-core VM this was measured on, so small chunks made large buckets
+ * slow.  Chunks come from a pool grown in blocks.  The run loop and
+ * cascades never allocate: at sim_schedule time the engine reserves
+ * chunks for the worst layout of the events in flight (every chunk of a
+ * bucket full but its tail, at most 2048 buckets) and room in cur for all
+ * of them (a whole queue can be one picosecond), growing by 1.5x.  If
+ * that growth fails, sim_schedule returns SIM_ENOMEM and nothing has
+ * changed.  The cost is about 2 x 40 bytes per event in flight, times the
+ * growth slack, plus up to 8 MB of partial chunks once more than 2048
+ * events are in flight.
  *
  * CANCELLATION.  sim_cancel marks the handle cancelled; the entry stays
  * queued as a "zombie" and is dropped, freeing the handle, when it reaches
@@ -321,7 +336,8 @@ static inline void bucket_push(sim_engine *e, int k, unsigned s,
   *slot = *x;
   /* The next append to this bucket may be thousands of events away, and
    * a far bucket's tail line is cold by then: ask for it now. */
-  __builtin_prefetch((const char *)(slot + 2) - 1, 1);
+  __builtin_prefetch((const void *)((uintptr_t)(slot + 1) + sizeof *slot - 1),
+                     1);
   b->n++;
 }
 
@@ -593,10 +609,10 @@ static void cur_spill(sim_engine *e) {
   e->cur_lim = 0;
 }
 
-/* Refills the empty run from the earliest wheel bucket: takes it if it is
- * at level 0 or small, else cascades it and looks again.  A bucket whose
- * span starts after `until` is neither taken nor cascaded, so ref never
- * passes `until` (I5).  Returns 0 if nothing is due. */
+/* Refills the empty run from the earliest wheel bucket: takes it (see
+ * below), else cascades it and looks again.  A bucket whose span starts
+ * after `until` is neither taken nor cascaded, so ref never passes
+ * `until` (I5).  Returns 0 if nothing is due. */
 static int cur_refill(sim_engine *e, uint64_t until) {
   for (;;) {
     if (!e->lvl_mask) return 0;
@@ -718,9 +734,9 @@ static int grow_chunks(sim_engine *e, size_t want) {
   return 0;
 }
 
-/* Makes room for n_ent + 1 entries, growing geometrically. */
+/* Makes room for n_ent + 1 entries, growing by 1.5x. */
 static int grow(sim_engine *e) {
-  size_t want = e->n_ent < 8 ? 16 : 2 * e->n_ent;
+  size_t want = e->n_ent < 8 ? 16 : e->n_ent + e->n_ent / 2;
   if (want <= e->n_ent) return SIM_ENOMEM;
   int rc = grow_cur(e, want + LOAD_MAX);
   if (!rc) rc = grow_chunks(e, want);

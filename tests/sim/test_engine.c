@@ -239,6 +239,53 @@ static void test_cancel_many(void) {
   sim_engine_free(e);
 }
 
+
+/* A handler cancels most of the events queued at its own time: the sweep
+ * then filters the run itself. */
+static sim_event_id g_run_ids[300];
+static void cancel_run(sim_engine *e, void *ctx, uint64_t arg) {
+  log_ev(e, ctx, arg);
+  if (arg == 0)
+    for (int i = 1; i <= 250; i++)
+      CU_ASSERT_EQUAL(sim_cancel(e, g_run_ids[i]), 0);
+}
+
+static void test_cancel_in_run(void) {
+  sim_engine *e = sim_engine_new();
+  log_reset();
+  for (uint64_t i = 0; i < 300; i++)
+    sim_schedule(e, 50, 0, cancel_run, &g_log, i, &g_run_ids[i]);
+  CU_ASSERT_EQUAL(sim_run(e, SIM_T_NEVER), 50);
+  CU_ASSERT_EQUAL_FATAL(g_log.n, 50);
+  CU_ASSERT_EQUAL(g_log.arg[0], 0);
+  for (size_t i = 1; i < 50; i++) CU_ASSERT_EQUAL(g_log.arg[i], 250 + i);
+  sim_engine_free(e);
+}
+
+/* The sweep filters a bucket several chunks long and frees its tail. */
+static void test_cancel_big_bucket(void) {
+  sim_engine *e = sim_engine_new();
+  log_reset();
+  enum { N = 500 };
+  static sim_event_id id[N];
+  for (uint64_t i = 0; i < N; i++) /* one level-3 bucket */
+    sim_schedule(e, 1000000000ull + i * 1000, 0, log_ev, &g_log, i, &id[i]);
+  for (int i = 0; i < N; i++)
+    if (i % 5) CU_ASSERT_EQUAL(sim_cancel(e, id[i]), 0);
+  CU_ASSERT_EQUAL(sim_pending(e), N / 5);
+  for (uint64_t i = 0; i < 10; i++) /* the bucket keeps working */
+    sim_schedule(e, 1000000000ull + i * 1000 + 1, 0, log_ev, &g_log,
+                 1000 + i, NULL);
+  CU_ASSERT_EQUAL(sim_run(e, SIM_T_NEVER), N / 5 + 10);
+  CU_ASSERT_EQUAL_FATAL(g_log.n, N / 5 + 10);
+  size_t k = 0;
+  for (uint64_t i = 0; i < N; i++) {
+    if (i % 5 == 0) CU_ASSERT_EQUAL(g_log.arg[k++], i);
+    if (i < 10) CU_ASSERT_EQUAL(g_log.arg[k++], 1000 + i);
+  }
+  sim_engine_free(e);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Far future and bad times                                               */
 /* ---------------------------------------------------------------------- */
@@ -411,12 +458,12 @@ static void check_log_sorted(size_t n) {
 }
 
 /* The first event of a sparse run starts a burst inside the run's window:
- * hundreds of insertions into the middle of cur spill it to the wheel. */
+ * thousands of insertions into the middle of cur spill it to the wheel. */
 static void burst(sim_engine *e, void *ctx, uint64_t arg) {
   log_ev(e, ctx, arg);
   if (arg != 0) return;
-  for (int i = 0; i < 600; i++)
-    sched_seq(e, sim_now(e) + rnd(16000000), (int)rnd(3), log_ev, NULL);
+  for (int i = 0; i < 3000; i++) /* many ties: a spill must keep them */
+    sched_seq(e, sim_now(e) + 1000000 * rnd(15), (int)rnd(3), log_ev, NULL);
 }
 
 static void test_window_spill(void) {
@@ -424,10 +471,10 @@ static void test_window_spill(void) {
   log_reset();
   g_seq = 0;
   const uint64_t base = 0x3B000000ull; /* one level-3 bucket: 2^24 ps */
-  for (uint64_t j = 0; j < 20; j++)
-    sched_seq(e, base + j * 800000, 0, burst, NULL);
-  CU_ASSERT_EQUAL(sim_run(e, SIM_T_NEVER), 620);
-  check_log_sorted(620);
+  for (uint64_t j = 0; j < 8; j++) /* few: taken whole, a 14 us window */
+    sched_seq(e, base + j * 2000000, 0, burst, NULL);
+  CU_ASSERT_EQUAL(sim_run(e, SIM_T_NEVER), 3008);
+  check_log_sorted(3008);
   sim_engine_free(e);
 }
 
@@ -570,6 +617,8 @@ static CU_TestInfo tests[] = {
     {"stale id after reuse", test_cancel_stale_after_reuse},
     {"cancel from a handler", test_cancel_from_handler},
     {"cancel many (sweep)", test_cancel_many},
+    {"cancel most of the running group", test_cancel_in_run},
+    {"cancel in a multi-chunk bucket", test_cancel_big_bucket},
     {"far future to UINT64_MAX-1", test_far_future},
     {"past, NEVER, overflow rejected", test_bad_times},
     {"run until, step, stop", test_run_until_step_stop},
