@@ -1,8 +1,9 @@
 /*
  * test_engine.c — the event engine (sim/engine.c): order, ties, events
- * scheduled from handlers, cancellation and stale ids, far-future times up
- * to UINT64_MAX - 1, rejected times, run/step/stop/until/next_time, and
- * independent engines.  The randomized comparison against a reference
+ * scheduled from handlers, cancellation, stale ids and the zombie sweep,
+ * far-future times up to UINT64_MAX - 1, rejected times, run/step/stop/
+ * until/next_time, bursts that spill the sorted run, bounded runs before
+ * far buckets, clock registration, and independent engines.  The randomized comparison against a reference
  * model and the OOM injection are in test_engine_model.c.
  */
 #include "sim/sim.h"
@@ -292,9 +293,10 @@ static void test_cancel_big_bucket(void) {
 
 static void far_chain(sim_engine *e, void *ctx, uint64_t arg) {
   log_ev(e, ctx, arg);
-  if (arg == 1) /* from a near event, schedule a far one and a near one */
+  if (arg == 1) { /* from a near event, schedule a far one and a near one */
     sim_schedule(e, (1ull << 62) + 7, 0, log_ev, ctx, 100, NULL);
-  if (arg == 1) sim_schedule_in(e, 3, 0, log_ev, ctx, 101, NULL);
+    sim_schedule_in(e, 3, 0, log_ev, ctx, 101, NULL);
+  }
 }
 
 static void test_far_future(void) {
