@@ -67,6 +67,10 @@
  *       dual_cmd*: false            a row and a column command in one
  *                                   cycle (default true for HBM, HBM2,
  *                                   HBM3, as DRAMsim3)
+ *       write_idle_drain*: true     also drain when nothing else is
+ *                                   queued (DRAMsim3 leaves up to
+ *                                   write_drain_threshold writes buffered
+ *                                   until more traffic comes: false)
  *     constraints*:                 extra timing constraints, appended to
  *       - {level: rank, prev: RD, next: WR, latency: "RL + tBL - WL + 2"}
  *                                   the standard's table (see dram_spec.c);
@@ -175,6 +179,7 @@ typedef struct dram_ctrl_cfg {
   int64_t *cmd_queue_size, *trans_queue_size;
   int64_t *write_drain_threshold, *row_hit_cap;
   bool *dual_cmd;
+  bool *write_idle_drain;
 } dram_ctrl_cfg;
 
 /* One extra constraint row of `dram.constraints`. */
@@ -316,6 +321,7 @@ typedef struct dram_spec {
   uint32_t cmd_queue_size, trans_queue_size;
   uint32_t write_drain_threshold, row_hit_cap;
   int dual_cmd;
+  int write_idle_drain;
   uint64_t refresh_interval_cyc; /* between refresh requests, 0: none */
 
   /* energy, pJ (Micron / DRAMPower with DRAMsim3's choices: VDD rail,
@@ -387,6 +393,8 @@ typedef struct dram_counters {
   uint64_t rd_lat_sum_cyc;   /* over reads_done, acceptance to return */
   uint64_t act_stb_cyc;      /* rank-cycles with a bank open */
   uint64_t pre_stb_cyc;      /* rank-cycles with all banks closed */
+  uint64_t done_by_cyc;      /* every read without a callback has returned
+                              * before this cycle (0: none) */
 } dram_counters;
 
 int dram_sys_new(const dram_spec *spec, dram_sys **out, sim_err *err);
@@ -410,7 +418,7 @@ uint64_t dram_now(const dram_sys *s);
 /* Earliest cycle >= now whose processing may change state (a command, a
  * completion, a refresh, a queue move); SIM_T_NEVER when nothing is
  * pending.  Cycles before it are idle and may be skipped. */
-uint64_t dram_next_event(const dram_sys *s);
+uint64_t dram_next_event(dram_sys *s);
 /* Processes cycle now, then now += 1. */
 void dram_tick(dram_sys *s);
 /* Processes every cycle in [now, cyc): idle ones are skipped exactly
@@ -419,8 +427,12 @@ void dram_advance(dram_sys *s, uint64_t cyc);
 /* No request in flight anywhere (queues, command queues, returns). */
 int dram_idle(const dram_sys *s);
 /* Requests accepted but not completed in the sense of the trace driver:
- * reads not returned plus writes not yet retired by a WR command. */
+ * reads not returned plus writes not yet retired by a WR command.  A read
+ * submitted without a callback counts as returned once its RD has issued
+ * (its return cycle is then known; dram_done_by() is the cycle after the
+ * last such return), so it costs no event of its own. */
 uint64_t dram_outstanding(const dram_sys *s);
+uint64_t dram_done_by(const dram_sys *s);
 
 void dram_get_counters(const dram_sys *s, dram_counters *out);
 /* Energy components in pJ, from the counters (see dram_spec). */

@@ -1,0 +1,326 @@
+/*
+ * dramInt.h — internals of the DRAM model: design, invariants, and the
+ * private structures shared by the files of arch/dram/.
+ *
+ * ======================================================================
+ * 1. Standards as data
+ * ======================================================================
+ *
+ * A standard is (a) an organisation (channels, ranks, bank groups, banks,
+ * rows, columns), (b) named timing parameters in cycles (dram_tparam),
+ * (c) a command set (dram_cmd_desc: name, scope, flags) and (d) a table of
+ * timing constraints, Ramulator 2 style:
+ *
+ *     level      prev      next      latency (expression)       window
+ *     bankgroup  RD|RDA    RD|RDA    max(tBL, tCCD_L)
+ *     rank       ACT       ACT       tFAW                        4
+ *
+ * (dram_spec.c holds the tables with their sources.)  Latencies are
+ * expressions over the timing names, evaluated once at compile time; a
+ * constraint that needs a value the preset does not give is an error
+ * naming the key.  The compiled rows (dram_tc) are grouped by preceding
+ * command; issuing command P at cycle t to bank (r, g, b) raises, for every
+ * row (L, P, N, lat), the earliest-issue time of N in the level-L node that
+ * holds (r, g, b):
+ *
+ *     earliest[L][node][N] = max(earliest[L][node][N], t + lat)
+ *
+ * and N may issue to bank (r, g, b) at cycle u iff u >= the max over the
+ * four levels (channel, rank, bankgroup, bank) of earliest[...][N].  A
+ * window row keeps the issue times of the last `window` P in a ring per
+ * node and raises the bound to oldest + lat once the ring is full, which
+ * is the four-activate window.  Rows whose `next` is a rank-scope command
+ * (REF) are lifted to rank level: "every bank ready" is the max over the
+ * banks, which is what the rank node holds.
+ *
+ * This equals DRAMsim3's per-bank arrays (channel_state.cc UpdateTiming:
+ * same bank / other banks of the group / other groups / other ranks) as
+ * long as a same-bank latency is never below the same pair's latency at a
+ * wider level, true of every table here (checked by a test through the
+ * protocol checker, which uses the per-node history instead).
+ *
+ * ======================================================================
+ * 2. The controller (one per channel), matched to DRAMsim3
+ * ======================================================================
+ *
+ * Per cycle T (DRAMsim3 JedecDRAMSystem::ClockTick + Controller::ClockTick):
+ *
+ *   a. completions due at T are returned (reads: RD issue + RL + tBL;
+ *      writes and reads forwarded from the write buffer: accept + 1);
+ *   b. refresh: at T = k * interval (k >= 1) a refresh request is queued
+ *      (rank_staggered: next rank, interval tREFI / ranks);
+ *   c. if a refresh is pending: precharge its open banks one at a time
+ *      (bank-group-major order), then REF when every bank is ready; the
+ *      command queues of that rank are not served meanwhile;
+ *   d. otherwise one command: the per-bank command queues are visited
+ *      round-robin starting after the queue served last; within a queue
+ *      the first command that is ready wins (FR-FCFS): a row hit's RD/WR,
+ *      an ACT for a closed bank, or a PRE only for the queue's oldest
+ *      command when no queued command hits the open row or the row has
+ *      served row_hit_cap column commands; a WR waits behind an older RD
+ *      of the same column; HBM (dual_cmd) may add a second command of the
+ *      other kind (row vs column) in the same cycle;
+ *   e. background energy: each rank counts the cycle as active standby if
+ *      a bank is open after d., else precharge standby;
+ *   f. one transaction moves from the read queue (or, while draining, the
+ *      write buffer) to its bank's command queue, the first one in queue
+ *      order whose command queue has room.  Draining starts when the write
+ *      buffer is full, or holds more than write_drain_threshold writes and
+ *      every command queue is empty, and lasts for as many writes as the
+ *      buffer held.  A write whose address a pending read still needs stops
+ *      the drain; then the first read that fits moves in the same cycle
+ *      (the reference's fix of DRAMsim3's deadlock on mix; never
+ *      deadlocks).
+ *
+ * Requests: a read of an address a pending write holds completes from the
+ * write buffer at accept + 1; a read of an address already pending merges
+ * into it; a write to an address already buffered merges.
+ *
+ * ======================================================================
+ * 3. Idle-cycle skipping, exactly
+ * ======================================================================
+ *
+ * Processing a cycle in which no command is ready, no completion is due,
+ * no refresh request arrives and no transaction can move leaves the state
+ * unchanged except the cycle counters (the write-drain flag reaches its
+ * fixpoint in one cycle).  After processing cycle T the controller knows
+ * the earliest cycle E > T at which any of those can happen:
+ *
+ *   - T + 1 if a transaction moved at T (another may move) or a request
+ *     was submitted;
+ *   - the earliest completion (a binary heap on (cycle, sequence));
+ *   - the next refresh request k * interval;
+ *   - the earliest cycle a command becomes ready: per bank queue a lower
+ *     bound qlb[b] kept exact when the queue or its bank changed (dirty)
+ *     and valid otherwise, because earliest-issue times only grow;
+ *   - while a refresh is pending, its PRE/REF readiness.
+ *
+ * Cycles in (T, E) are skipped: each rank adds their count to its
+ * active- or precharge-standby counter.  Processing E may find nothing
+ * after all (a lower bound was not tight); it then tightens the bound.
+ * dram_sys_set_no_skip(1) processes every cycle instead; a test runs both
+ * ways and requires identical cycles and statistics.
+ *
+ * ======================================================================
+ * 4. Energy (Micron TN-41-01 / DRAMPower, as DRAMsim3 applies them)
+ * ======================================================================
+ *
+ *   E_ACT+PRE = VDD (IDD0 tRC - IDD3N tRAS - IDD2N tRP) tCK  per ACT
+ *   E_RD      = VDD (IDD4R - IDD3N) tBL tCK                  per RD/RDA
+ *   E_WR      = VDD (IDD4W - IDD3N) tBL tCK                  per WR/WRA
+ *   E_REF     = VDD (IDD5AB - IDD3N) tRFC tCK                per REF
+ *   E_REFpb   = VDD (IDD5PB - IDD3N) tRFCpb tCK              per REFpb
+ *   E_act_stb = VDD IDD3N tCK,  E_pre_stb = VDD IDD2N tCK    per rank-cycle
+ *
+ * each times the devices of a rank; mA x V x ns = pJ.  (DRAMsim3 sums the
+ * same products with cycles in place of ns; its "energy" is ours / tCK.)
+ *
+ * Invariants (checked by assert in debug builds, by the checker in tests):
+ *   - a bank's open_row is -1 or a row < rows; RD/WR only to the open row;
+ *   - queue lengths never exceed their capacities;
+ *   - every pending read address is in the pending-read table exactly once
+ *     (merged reads chain behind it), every buffered write in the write
+ *     table exactly once.
+ */
+#ifndef TFSIM_ARCH_DRAM_INT_H
+#define TFSIM_ARCH_DRAM_INT_H
+
+#include <assert.h>
+
+#include "dram.h"
+
+#define DRAM_NEVER UINT64_MAX
+
+/* ---------------------------------------------------------------------- */
+/* Spec helpers (dram_spec.c)                                             */
+/* ---------------------------------------------------------------------- */
+
+/* Scope-adjusted level of a constraint (lifting to the coarser scope of
+ * prev and next). */
+/* Channel of an address (no full decode). */
+static inline uint32_t dram__chan_of(const dram_spec *s, uint64_t addr) {
+  return (uint32_t)((addr >> (s->line_shift + s->pos[DRAM_F_CH])) &
+                    ((1ull << s->width[DRAM_F_CH]) - 1));
+}
+
+static inline int dram__tc_level(const dram_spec *s, const dram_tc *tc) {
+  int lv = tc->level;
+  int sp = s->cmds[tc->prev].scope, sn = s->cmds[tc->next].scope;
+  if (sp < lv) lv = sp;
+  if (sn < lv) lv = sn;
+  return lv;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Controller (dram_ctrl.c)                                               */
+/* ---------------------------------------------------------------------- */
+
+typedef struct dram__txn {
+  uint64_t addr, id, added_cyc;
+  dram_done_fn done;
+  void *ctx;
+  uint32_t row, col;
+  uint32_t bank;      /* flat bank index in the channel */
+  uint32_t next_same; /* next merged read of the same address, or NIL */
+  uint8_t is_write;
+} dram__txn;
+
+#define DRAM__NIL UINT32_MAX
+
+/* A command-queue entry (per bank). */
+typedef struct dram__qent {
+  uint32_t txn;
+  uint32_t row, col;
+  uint8_t cmd; /* RD, WR, RDA or WRA */
+} dram__qent;
+
+/* A completion waiting for its cycle. */
+typedef struct dram__ret {
+  uint64_t cyc, seq;
+  uint64_t id, addr, added_cyc;
+  dram_done_fn done;
+  void *ctx;
+  uint8_t is_write;
+} dram__ret;
+
+/* Open-addressing map addr -> txn index (linear probing, backward-shift
+ * deletion).  Capacity a power of two, at least twice the peak size. */
+typedef struct dram__amap {
+  uint64_t *keys;
+  uint32_t *vals;
+  uint32_t mask, n;
+} dram__amap;
+
+typedef struct dram__bank {
+  int64_t open_row; /* -1: closed */
+  uint32_t hits;    /* column commands since ACT (DRAMsim3 row_hit_count) */
+} dram__bank;
+
+/* A pending refresh request: rank, and bank (flat within rank) or -1. */
+typedef struct dram__refreq {
+  int32_t rank, bank;
+} dram__refreq;
+
+typedef struct dram__window {
+  uint32_t size;
+  uint64_t *ring; /* per node: size slots */
+  uint32_t *head; /* per node: next slot */
+  uint32_t *fill; /* per node: slots used */
+} dram__window;
+
+/* A constraint row as the controller applies it. */
+typedef struct dram__ctc {
+  uint8_t lv, sib, next, win; /* win: 0, or 1 + index into chan.win */
+  int64_t lat;
+} dram__ctc;
+
+/* A transaction queue kept as one FIFO per bank plus arrival sequence
+ * numbers: "the first transaction in arrival order whose bank has room" is
+ * the oldest head among the banks with room, found without a scan. */
+typedef struct dram__tq {
+  uint32_t *slot; /* bank b: slot[b * cap .. ), circular */
+  uint64_t *seq;  /* arrival sequence of each slot */
+  uint32_t *head, *cnt;
+  uint64_t *busy; /* bit b: bank b's FIFO is not empty */
+  uint32_t cap;   /* per bank */
+} dram__tq;
+
+typedef struct dram__chan {
+  struct dram_sys *sys;
+  const dram_spec *spec;
+  uint32_t ch;
+  uint32_t nbanks; /* ranks * banks */
+  uint32_t ncmd;   /* spec->n_cmds, the stride of the earliest arrays */
+
+  /* earliest-issue time per command and bank: eb[cmd * nbanks + b]; one
+   * more row (index ncmd) stays DRAM_NEVER for queues with nothing to do */
+  uint64_t *eb;
+  uint64_t *er; /* rank-level (and channel-level) rows: er[cmd * ranks + r];
+                 * a bank's time is max(eb, er of its rank) */
+  dram__window *win;
+  uint32_t nwin;
+  /* constraints by preceding command: ctc[ctc_off[p] .. ctc_off[p + 1]) */
+  dram__ctc *ctc;
+  uint32_t ctc_off[DRAM_CMD_MAX + 1];
+
+  dram__bank *banks;
+  uint32_t *open_in_rank; /* open banks per rank */
+
+  /* command queues: bank b holds q[b * qcap .. + qlen[b]) */
+  dram__qent *q;
+  uint32_t *qlen, qcap, qtotal;
+  uint8_t *qdirty; /* qcand must be recomputed */
+  uint32_t *qcand;  /* per queue: mask of command kinds that may issue */
+  uint8_t *qk;      /* per queue: the one kind it may issue, KIND_NONE
+                     * (eb row of NEVER) if none, KIND_MULTI if several */
+  uint64_t *dmask;  /* bit b: qdirty[b] */
+  uint8_t bank_shift, bpg_shift; /* log2 banks per rank / per group */
+  uint64_t lb_min; /* min over serving queues of the earliest issue cycle;
+                    * valid unless lb_stale */
+  uint64_t *qb;    /* per queue: its earliest issue cycle (NEVER if empty
+                    * or held by refresh); valid unless lb_stale */
+
+  uint32_t pick_b;   /* with qb valid: the first queue after rr whose qb
+                      * is lb_min (the one a pick at lb_min serves) */
+  int lb_stale;
+  int sched_dirty; /* the transaction move may succeed (state changed) */
+  uint32_t rr;     /* round-robin: index of the queue served last */
+
+  /* transactions */
+  dram__txn *txn;
+  uint32_t ntxn, free_txn;
+  dram__tq rq;         /* read queue */
+  dram__tq wb;         /* write buffer */
+  uint32_t rqlen, wblen; /* their lengths */
+  uint64_t *room;      /* bit b: command queue b has room */
+  uint32_t tcap, nwords; /* nwords: 64-bit words of a bank mask */
+  uint64_t tseq;
+  uint32_t write_draining;
+  dram__amap pend_rd, pend_wr;
+
+  /* completions (requests without a callback are counted when their
+   * completion cycle becomes known, and need no event) */
+  uint64_t last_ret_cyc; /* latest such completion cycle + 1, or 0 */
+  dram__ret *heap;
+  uint32_t nheap, capheap;
+  uint64_t ret_seq;
+
+  /* refresh */
+  dram__refreq *refq;
+  uint32_t nref, capref;
+  uint64_t next_ref_cyc;
+  uint32_t ref_rank, ref_bg, ref_ba;
+
+  /* time */
+  uint64_t now;     /* next cycle to process */
+  uint64_t wake;    /* a cycle that must be processed (submit, move) */
+
+  dram_counters cnt;
+} dram__chan;
+
+struct dram_sys {
+  const dram_spec *spec;
+  dram__chan *ch;
+  uint32_t nch;
+  uint64_t now;
+  uint64_t next_cache; /* dram_next_event's answer while next_valid */
+  int next_valid;
+  int no_skip;
+  dram_cmd_fn hook;
+  void *hook_ctx;
+};
+
+/* ---------------------------------------------------------------------- */
+/* Trace parsing (dram_trace.c) and the shared front end                  */
+/* ---------------------------------------------------------------------- */
+
+/* Parses an unsigned hex number (optional 0x) at *p; advances *p. */
+int dram__parse_hex(const char **p, const char *end, uint64_t *out);
+
+/* Runs n requests of a generated pattern through the trace front end
+ * (no request array: the generator is the source). */
+int dram__run_pattern(const dram_spec *spec, dram_pattern pat, size_t n,
+                      const dram_run_opts *opts, sim_report *rep,
+                      dram_counters *out, sim_err *err);
+
+#endif /* TFSIM_ARCH_DRAM_INT_H */
