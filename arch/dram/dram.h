@@ -531,8 +531,10 @@ int dram_tracegen_write(dram_pattern pat, size_t n, const char *path,
 /* Runs seq/rand/mix (1M requests each) on the DDR4 and HBM2 presets and
  * appends rows (published DRAMsim3 figures vs ours) to t. */
 int dram_validate(sim_val_table *t, sim_err *err);
-/* Same with n requests per trace (tests use fewer). */
-int dram_validate_n(sim_val_table *t, size_t n, sim_err *err);
+/* Same with n requests per trace (tests use fewer; published figures
+ * only for n = 2^20, NAN otherwise) and, with check, the protocol checker
+ * on every run (a violation fails with SIM_EINTERNAL). */
+int dram_validate_n(sim_val_table *t, size_t n, int check, sim_err *err);
 
 extern const arch_ops dram_arch_ops;
 

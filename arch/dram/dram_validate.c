@@ -58,8 +58,12 @@ static int add(sim_val_table *t, const char *item, const char *metric,
 }
 
 static int run_one(const dram_spec *sp, dram_pattern pat, size_t n,
-                   dram_counters *c, dram_energy *e, sim_err *err) {
-  int rc = dram__run_pattern(sp, pat, n, NULL, NULL, c, err);
+                   int check, dram_counters *c, dram_energy *e,
+                   sim_err *err) {
+  dram_run_opts o;
+  memset(&o, 0, sizeof o);
+  o.check = check;
+  int rc = dram__run_pattern(sp, pat, n, &o, NULL, c, err);
   if (rc) return rc;
   dram_energy_of(sp, c, e);
   return 0;
@@ -76,7 +80,7 @@ static double avg_lat(const dram_counters *c) {
                        : 0;
 }
 
-int dram_validate_n(sim_val_table *t, size_t n, sim_err *err) {
+int dram_validate_n(sim_val_table *t, size_t n, int check, sim_err *err) {
   dram_spec ddr4, hbm2;
   int rc;
   char path[1024];
@@ -94,7 +98,7 @@ int dram_validate_n(sim_val_table *t, size_t n, sim_err *err) {
   for (size_t i = 0; i < 3 && !rc; i++) {
     dram_counters c;
     dram_energy e;
-    if ((rc = run_one(&ddr4, g_ddr4[i].pat, n, &c, &e, err))) break;
+    if ((rc = run_one(&ddr4, g_ddr4[i].pat, n, check, &c, &e, err))) break;
     char item[64];
     snprintf(item, sizeof item, "ddr4-3200/%s",
              dram_pattern_name(g_ddr4[i].pat));
@@ -126,7 +130,7 @@ int dram_validate_n(sim_val_table *t, size_t n, sim_err *err) {
     dram_counters c;
     dram_energy e;
     dram_pattern pat = g_ddr4[i].pat;
-    if ((rc = run_one(&hbm2, pat, n, &c, &e, err))) break;
+    if ((rc = run_one(&hbm2, pat, n, check, &c, &e, err))) break;
     char item[64];
     snprintf(item, sizeof item, "hbm2/%s", dram_pattern_name(pat));
     const char *src = "no published figure (ours, for information)";
@@ -148,5 +152,5 @@ int dram_validate_n(sim_val_table *t, size_t n, sim_err *err) {
 }
 
 int dram_validate(sim_val_table *t, sim_err *err) {
-  return dram_validate_n(t, N_FULL, err);
+  return dram_validate_n(t, N_FULL, 0, err);
 }
