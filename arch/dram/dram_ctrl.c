@@ -257,6 +257,12 @@ static inline void mark_dirty(dram__chan *c, uint32_t b) {
   c->lb_stale = 1;
 }
 
+/* Every queue of rank r (its refresh state changed). */
+static void dirty_rank(dram__chan *c, uint32_t r) {
+  uint32_t B = c->spec->banks;
+  for (uint32_t b = r * B; b < (r + 1) * B; b++) mark_dirty(c, b);
+}
+
 static inline int is_col_write(int cmd) {
   return cmd == DRAM_CMD_WR || cmd == DRAM_CMD_WRA;
 }
@@ -379,7 +385,12 @@ static inline void refresh_cand(dram__chan *c, uint32_t b) {
 
 static inline uint64_t queue_bound(dram__chan *c, uint32_t b) {
   if (c->qdirty[b]) refresh_cand(c, b);
-  return cand_ready(c, b, c->qcand[b]);
+  uint32_t k = c->qk[b];
+  if (k == KIND_MULTI) return cand_ready(c, b, c->qcand[b]);
+  /* one kind (or none: the row of NEVER): two loads */
+  uint64_t t = c->eb[(size_t)k * c->nbanks + b];
+  uint64_t u = c->er[(size_t)k * c->spec->ranks + (b >> c->bank_shift)];
+  return t > u ? t : u;
 }
 
 /* Whether bank b's queue is held back by a pending refresh. */
@@ -413,9 +424,12 @@ static int pick_command(dram__chan *c, uint64_t T, uint32_t *ob, int *oqi,
     if (!c->lb_stale) {
       t = c->qb[b]; /* computed by chan_next for this state */
     } else {
-      t = DRAM_NEVER;
-      if (c->qlen[b] && !(c->nref && ref_blocks(c, b))) t = queue_bound(c, b);
-      c->qb[b] = t; /* keeps qb consistent with qdirty */
+      /* qb of a clean queue is still a lower bound: since it was
+       * computed, timing only rose (a change to the queue or bank, or to
+       * its refresh state, marks it dirty) */
+      if (!c->qdirty[b] && c->qb[b] > T) continue;
+      t = c->nref && ref_blocks(c, b) ? DRAM_NEVER : queue_bound(c, b);
+      c->qb[b] = t;
     }
     if (t > T) continue;
     int qi = 0, cmd = 0;
@@ -632,7 +646,7 @@ static int issue(dram__chan *c, int cmd, uint32_t b, int qi, uint64_t T) {
   apply_timing(c, cmd, b, T);
   mark_dirty(c, b);
   if (s->cmds[cmd].flags & DRAM_CF_COL) c->sched_dirty = 1;
-  if (cmd == DRAM_CMD_REF || cmd == DRAM_CMD_REFPB) c->lb_stale = 1;
+  if (cmd == DRAM_CMD_REF || cmd == DRAM_CMD_REFPB) dirty_rank(c, r);
   return rc;
 }
 
@@ -823,7 +837,7 @@ static void chan_cycle(dram__chan *c, uint64_t T) {
   if (s->refresh_interval_cyc && T == c->next_ref_cyc) {
     insert_refresh(c);
     c->next_ref_cyc += s->refresh_interval_cyc;
-    c->lb_stale = 1;
+    for (uint32_t r = 0; r < s->ranks; r++) dirty_rank(c, r);
   }
   /* c./d. one command (two with dual_cmd) */
   uint32_t b = 0;
@@ -881,8 +895,8 @@ static uint64_t chan_next(dram__chan *c) {
   if (c->lb_stale) {
     uint32_t nb = c->nbanks, nr = s->ranks;
     for (uint32_t w = 0; w < c->nwords; w++)
-      while (c->dmask[w]) refresh_cand(c, (w << 6) + __builtin_ctzll(c->dmask[w]));
-    /* every queue's bound: one load for a queue with one kind to issue */
+      while (c->dmask[w])
+        refresh_cand(c, (w << 6) + (uint32_t)__builtin_ctzll(c->dmask[w]));
     uint64_t m = DRAM_NEVER;
     for (uint32_t b = 0; b < nb; b++) {
       uint32_t k = c->qk[b];
@@ -904,7 +918,6 @@ static uint64_t chan_next(dram__chan *c) {
         m = c->qb[b] < m ? c->qb[b] : m;
       }
     }
-    /* the queue a pick at m serves: the first with qb == m after rr */
     uint32_t pick = DRAM__NIL;
     if (m != DRAM_NEVER) {
       uint32_t start = c->rr + 1 == nb ? 0 : c->rr + 1;

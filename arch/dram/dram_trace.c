@@ -63,9 +63,10 @@ static int run_source(const dram_spec *spec, src *in,
     goto done;
   }
   uint64_t id = 0, progress = 0, last_progress_cyc = 0;
+  int acc = -1; /* whether cur would be accepted now; -1: unknown */
   for (;;) {
     uint64_t T = dram_now(s);
-    if (have && cur.cyc <= T) {
+    if (have && cur.cyc <= T && acc != 0) {
       int r = dram_submit(s, cur.addr, cur.is_write, id, NULL, NULL);
       if (r < 0) {
         rc = sim_err_set(err, r, "dram: request %llu: address 0x%llx beyond "
@@ -84,6 +85,7 @@ static int run_source(const dram_spec *spec, src *in,
       }
     }
     dram_tick(s);
+    acc = -1;
     uint64_t out_n = dram_outstanding(s);
     if (!have && out_n == 0) break;
     /* a state that can never finish (e.g. writes left buffered with
@@ -110,8 +112,8 @@ static int run_source(const dram_spec *spec, src *in,
     if (have) {
       if (cur.cyc > now) {
         if (cur.cyc < e) e = cur.cyc;
-      } else if (dram_can_accept(s, cur.addr, cur.is_write)) {
-        e = now;
+      } else if ((acc = dram_can_accept(s, cur.addr, cur.is_write))) {
+        e = now; /* nothing changes before the submit: acc stays valid */
       }
     }
     if (e == DRAM_NEVER) {
