@@ -448,6 +448,29 @@ int dram_fill_report(const dram_spec *spec, const dram_counters *c,
                      sim_report *rep, sim_err *err);
 
 /* ---------------------------------------------------------------------- */
+/* Engine binding: a dram_sys driven by a sim_engine (DESIGN.md section 2). */
+/* Memory cycle c happens at c * tCK ps; the binding keeps one event       */
+/* pending at the memory system's next event, so idle cycles cost nothing, */
+/* and the cycles are exactly those of dram_tick / dram_advance.           */
+/* ---------------------------------------------------------------------- */
+
+typedef struct dram_engine dram_engine;
+/* Registers the memory clock ("<spec name>", period tCK) with e. */
+int dram_engine_new(sim_engine *e, dram_sys *s, dram_engine **out,
+                    sim_err *err);
+void dram_engine_free(dram_engine *d);
+/* Submits at the engine's current time: the request is offered to the
+ * memory cycle at or after now (earlier cycles are processed first).
+ * Returns as dram_submit; a refused request may be retried later (e.g.
+ * from the next completion callback or a later event). */
+int dram_engine_submit(dram_engine *d, uint64_t addr, int is_write,
+                       uint64_t id, dram_done_fn done, void *ctx);
+/* The engine time (ps) of memory cycle cyc. */
+uint64_t dram_engine_time(const dram_engine *d, uint64_t cyc);
+/* Clock index registered with the engine. */
+int dram_engine_clock(const dram_engine *d);
+
+/* ---------------------------------------------------------------------- */
 /* Protocol checker: independent of the controller's earliest-issue        */
 /* arrays; keeps per-node issue history and re-verifies every command     */
 /* against spec's constraint table, bank states and the data bus.         */

@@ -813,6 +813,93 @@ static void test_arch_class(void) {
   arch_unload(&m);
 }
 
+/* The engine binding: a front end written as engine events gives the
+ * cycles of the trace driver. */
+typedef struct efront {
+  dram_engine *de;
+  sim_engine *e;
+  const dram_req *r;
+  size_t n, i;
+  uint64_t tck, reads_back, last_cyc;
+} efront;
+
+static void ef_done(void *ctx, uint64_t id, uint64_t addr, int w,
+                    uint64_t cyc) {
+  efront *f = ctx;
+  (void)id;
+  (void)addr;
+  if (!w) {
+    f->reads_back++;
+    if (cyc + 1 > f->last_cyc) f->last_cyc = cyc + 1;
+  }
+}
+
+static void ef_offer(sim_engine *e, void *ctx, uint64_t arg) {
+  efront *f = ctx;
+  (void)arg;
+  if (f->i >= f->n) return;
+  int rc = dram_engine_submit(f->de, f->r[f->i].addr, f->r[f->i].is_write,
+                              f->i, ef_done, f);
+  if (rc == 0) f->i++;
+  if (f->i < f->n) sim_schedule_in(e, f->tck, 0, ef_offer, f, 0, NULL);
+}
+
+static uint64_t ck_last_wr;
+static void ef_hook(void *ctx, const dram_cmd_rec *r) {
+  if (r->cmd == DRAM_CMD_WR) ck_last_wr = r->cyc;
+  dram_checker_hook(ctx, r);
+}
+
+static void test_engine_binding(void) {
+  dram_spec s;
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(spec_from(DDR4, NULL, 0, &s, &err), 0);
+  const size_t n = 20000;
+  dram_req *r = NULL;
+  CU_ASSERT_EQUAL_FATAL(dram_tracegen_fill(DRAM_PAT_MIX, n, &r, &err), 0);
+  dram_run_opts o = {.check = 1};
+  dram_counters ref;
+  CU_ASSERT_EQUAL_FATAL(dram_run_reqs(&s, r, n, &o, NULL, &ref, &err), 0);
+
+  sim_engine *e = sim_engine_new();
+  dram_sys *sys = NULL;
+  dram_engine *de = NULL;
+  dram_checker *ck = NULL;
+  CU_ASSERT_EQUAL_FATAL(dram_sys_new(&s, &sys, &err), 0);
+  CU_ASSERT_EQUAL_FATAL(dram_engine_new(e, sys, &de, &err), 0);
+  CU_ASSERT_EQUAL_FATAL(dram_checker_new(&s, &ck), 0);
+  dram_sys_set_cmd_hook(sys, ef_hook, ck);
+  ck_last_wr = 0;
+  CU_ASSERT_STRING_EQUAL(sim_clock_name(e, dram_engine_clock(de)), s.name);
+  efront f = {de, e, r, n, 0, s.tck_ps, 0, 0};
+  sim_schedule(e, 0, 0, ef_offer, &f, 0, NULL);
+  /* run well past the end; refresh keeps events coming */
+  sim_run(e, dram_engine_time(de, ref.cycles + 50000));
+  dram_counters c;
+  dram_get_counters(sys, &c);
+  CU_ASSERT_EQUAL(f.i, n);
+  CU_ASSERT_EQUAL(dram_outstanding(sys), 0);
+  /* the trace driver stops after the last read returned and the last
+   * write was issued: the same cycle here */
+  uint64_t end = f.last_cyc > ck_last_wr + 1 ? f.last_cyc : ck_last_wr + 1;
+  if (end != ref.cycles)
+    fprintf(stderr, "\n  end %llu (rd %llu wr %llu) ref %llu\n",
+            (unsigned long long)end, (unsigned long long)f.last_cyc,
+            (unsigned long long)ck_last_wr, (unsigned long long)ref.cycles);
+  CU_ASSERT_EQUAL(end, ref.cycles);
+  CU_ASSERT_EQUAL(c.rd_lat_sum_cyc, ref.rd_lat_sum_cyc);
+  CU_ASSERT_EQUAL(c.rd_hits + c.wr_hits, ref.rd_hits + ref.wr_hits);
+  CU_ASSERT_EQUAL(c.cmds[DRAM_CMD_RD], ref.cmds[DRAM_CMD_RD]);
+  CU_ASSERT_EQUAL(c.cmds[DRAM_CMD_WR], ref.cmds[DRAM_CMD_WR]);
+  CU_ASSERT_EQUAL(dram_checker_violations(ck), 0);
+  dram_engine_free(de);
+  dram_checker_free(ck);
+  dram_sys_free(sys);
+  sim_engine_free(e);
+  sim_free(r);
+  dram_spec_fini(&s);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Configuration errors                                                    */
 /* ---------------------------------------------------------------------- */
@@ -1118,6 +1205,7 @@ static CU_TestInfo k_unit[] = {
     {"trace errors name the line", test_trace_errors},
     {"request API", test_request_api},
     {"arch class", test_arch_class},
+    {"engine binding", test_engine_binding},
     {"config errors name key and line", test_config_errors},
     {"constraints and commands as data", test_constraints_as_data},
     {"trace generator bit for bit", test_tracegen},
