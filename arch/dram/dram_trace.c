@@ -39,6 +39,18 @@ typedef struct src {
   void *ctx;
 } src;
 
+/* Next request of the source, its address checked against capacity. */
+static int src_next(src *in, const dram_spec *spec, uint64_t id,
+                    dram_req *out, sim_err *err) {
+  int rc = in->next(in->ctx, out, err);
+  if (rc == 1 && out->addr >= spec->capacity_bytes)
+    return sim_err_set(err, SIM_ERANGE, "dram: request %llu: address "
+                       "0x%llx beyond the capacity of %s (%llu bytes)",
+                       (unsigned long long)id, (unsigned long long)out->addr,
+                       spec->name, (unsigned long long)spec->capacity_bytes);
+  return rc;
+}
+
 static int run_source(const dram_spec *spec, src *in,
                       const dram_run_opts *opts, sim_report *rep,
                       dram_counters *out, sim_err *err) {
@@ -57,7 +69,7 @@ static int run_source(const dram_spec *spec, src *in,
     dram_sys_set_cmd_hook(s, dram_checker_hook, ck);
   }
   dram_req cur;
-  int have = in->next(in->ctx, &cur, err);
+  int have = src_next(in, spec, 0, &cur, err);
   if (have < 0) {
     rc = have;
     goto done;
@@ -77,7 +89,7 @@ static int run_source(const dram_spec *spec, src *in,
       }
       if (r == 0) {
         id++;
-        have = in->next(in->ctx, &cur, err);
+        have = src_next(in, spec, id, &cur, err);
         if (have < 0) {
           rc = have;
           goto done;

@@ -733,6 +733,12 @@ static void test_trace_errors(void) {
   CU_ASSERT_EQUAL(dram_run_trace(&s, "/nonexistent/x.trace", NULL, NULL,
                                  NULL, &err),
                   SIM_ENOENT);
+  /* in memory: the request's index instead of a line */
+  dram_req bad[3] = {{0x0, 0, 0}, {0x40, 0, 1}, {s.capacity_bytes, 0, 0}};
+  memset(&err, 0, sizeof err);
+  CU_ASSERT_EQUAL(dram_run_reqs(&s, bad, 3, NULL, NULL, NULL, &err),
+                  SIM_ERANGE);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "request 2"));
   dram_spec_fini(&s);
 }
 
