@@ -611,6 +611,62 @@ static void test_skip_equivalence(void) {
   equiv(PRESET("hbm2-8gb-x128-8ch"), NULL, 0, DRAM_PAT_MIX, 8000);
 }
 
+/* Random configurations and request streams (a fixed seed): skipping
+ * stays exact and the checker stays silent whatever the policy mix. */
+static void test_skip_equivalence_random(void) {
+  const char *presets[] = {"ddr4-3200-8gb-x8-1ch1r", "hbm2-8gb-x128-1ch",
+                           "ddr4-3200-8gb-x16", "lpddr5-6400-16gb-x16",
+                           "gddr6-16gbps-8gb-x16"};
+  uint64_t st = 12345;
+  for (int k = 0; k < 24; k++) {
+    char path[512], set[6][96];
+    const char *sets[6];
+    int ns = 0;
+    uint64_t v = dram_splitmix64(&st);
+    snprintf(path, sizeof path, "%s/arch/configs/%s.yaml", TFSIM_SOURCE_DIR,
+             presets[v % 5]);
+    snprintf(set[ns++], 96, "dram.controller.cmd_queue_size=%d",
+             (int)(1 + (v >> 8) % 8));
+    snprintf(set[ns++], 96, "dram.controller.trans_queue_size=%d",
+             (int)(9 + (v >> 12) % 40));
+    snprintf(set[ns++], 96, "dram.controller.row_hit_cap=%d",
+             (int)(1 + (v >> 20) % 6));
+    snprintf(set[ns++], 96, "dram.controller.row_policy=%s",
+             (v >> 24) % 4 == 0 ? "closed" : "open");
+    snprintf(set[ns++], 96, "dram.controller.scheduler=%s",
+             (v >> 28) % 4 == 0 ? "fcfs" : "frfcfs");
+    snprintf(set[ns++], 96, "dram.controller.dual_cmd=%s",
+             (v >> 32) % 2 ? "true" : "false");
+    for (int i = 0; i < ns; i++) sets[i] = set[i];
+    dram_spec s;
+    sim_err err = {0};
+    int rc = spec_from(path, sets, ns, &s, &err);
+    if (rc) fprintf(stderr, "\n  %s\n", err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    size_t n = 3000;
+    dram_req *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(
+        dram_tracegen_fill((dram_pattern)((v >> 40) % 3), n, &r, &err), 0);
+    uint64_t t = 0;
+    for (size_t i = 0; i < n; i++) {
+      uint64_t x = dram_splitmix64(&st);
+      if (x % 8 == 0) t += x % 200; /* bursts and gaps */
+      r[i].cyc = t;
+      if (r[i].addr >= s.capacity_bytes) r[i].addr %= s.capacity_bytes;
+    }
+    dram_run_opts fast = {.check = 1}, slow = {.check = 1, .no_skip = 1};
+    dram_counters a, b;
+    CU_ASSERT_EQUAL(dram_run_reqs(&s, r, n, &fast, NULL, &a, &err), 0);
+    CU_ASSERT_EQUAL(dram_run_reqs(&s, r, n, &slow, NULL, &b, &err), 0);
+    if (memcmp(&a, &b, sizeof a) != 0)
+      fprintf(stderr, "\n  case %d (%s): cycles %llu vs %llu\n", k, path,
+              (unsigned long long)a.cycles, (unsigned long long)b.cycles);
+    CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof a), 0);
+    sim_free(r);
+    dram_spec_fini(&s);
+  }
+}
+
 /* Per-bank refresh: REFpb to each bank in turn, rules of dram_spec.c. */
 static void test_bank_refresh(void) {
   const char *const sets[] = {"dram.controller.refresh=bank_staggered",
@@ -1207,6 +1263,7 @@ static CU_TestInfo k_unit[] = {
     {"determinism", test_determinism},
     {"energy conservation", test_energy_conservation},
     {"idle skipping equals per-cycle", test_skip_equivalence},
+    {"idle skipping, random configurations", test_skip_equivalence_random},
     {"trace files", test_trace_files},
     {"trace errors name the line", test_trace_errors},
     {"request API", test_request_api},
