@@ -254,6 +254,10 @@ typedef struct dram__chan {
   uint8_t *qk;      /* per queue: the one kind it may issue, KIND_NONE
                      * (eb row of NEVER) if none, KIND_MULTI if several */
   uint64_t *dmask;  /* bit b: qdirty[b] */
+  uint32_t *qoe, *qor; /* per queue: where its bound is, eb[qoe] max
+                        * er[qor] (the NEVER row for the cases below) */
+  uint64_t *multi;  /* bit b: queue b may issue several kinds (and is not
+                     * held by refresh): its bound is a min over them */
   uint8_t bank_shift, bpg_shift; /* log2 banks per rank / per group */
   uint64_t lb_min; /* min over serving queues of the earliest issue cycle;
                     * valid unless lb_stale */

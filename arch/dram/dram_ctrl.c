@@ -373,14 +373,28 @@ static int first_ready(const dram__chan *c, uint32_t b, uint64_t T, int *qi,
  * up to date first). */
 #define KIND_MULTI 0xFF
 
+static inline int ref_blocks(const dram__chan *c, uint32_t b);
+
 static inline void refresh_cand(dram__chan *c, uint32_t b) {
   uint32_t m = candidates(c, b);
+  uint32_t k = m == 0               ? c->ncmd
+               : (m & (m - 1)) == 0 ? (uint32_t)__builtin_ctz(m)
+                                    : KIND_MULTI;
   c->qcand[b] = m;
-  c->qk[b] = m == 0             ? (uint8_t)c->ncmd
-             : (m & (m - 1)) == 0 ? (uint8_t)__builtin_ctz(m)
-                                  : KIND_MULTI;
+  c->qk[b] = (uint8_t)k;
   c->qdirty[b] = 0;
   c->dmask[b >> 6] &= ~(1ull << (b & 63));
+  /* where recompute_bounds reads the bound: the row of NEVER for a queue
+   * held by refresh or of several kinds (those go through multi) */
+  uint64_t bit = 1ull << (b & 63);
+  int held = c->nref && ref_blocks(c, b);
+  if (k == KIND_MULTI && !held)
+    c->multi[b >> 6] |= bit;
+  else
+    c->multi[b >> 6] &= ~bit;
+  if (held || k == KIND_MULTI) k = c->ncmd;
+  c->qoe[b] = k * c->nbanks + b;
+  c->qor[b] = k * c->spec->ranks + (b >> c->bank_shift);
 }
 
 static inline uint64_t queue_bound(dram__chan *c, uint32_t b) {
@@ -646,7 +660,13 @@ static int issue(dram__chan *c, int cmd, uint32_t b, int qi, uint64_t T) {
   apply_timing(c, cmd, b, T);
   mark_dirty(c, b);
   if (s->cmds[cmd].flags & DRAM_CF_COL) c->sched_dirty = 1;
-  if (cmd == DRAM_CMD_REF || cmd == DRAM_CMD_REFPB) dirty_rank(c, r);
+  if (cmd == DRAM_CMD_REF || cmd == DRAM_CMD_REFPB) {
+    /* the front refresh request changed: the queues it held, and those
+     * the next one holds */
+    dirty_rank(c, r);
+    if (c->nref && (uint32_t)c->refq[0].rank != r)
+      dirty_rank(c, (uint32_t)c->refq[0].rank);
+  }
   return rc;
 }
 
@@ -878,6 +898,61 @@ static void chan_cycle(dram__chan *c, uint64_t T) {
   c->wake = moved ? T + 1 : DRAM_NEVER;
 }
 
+/* Bounds of queues [lo, hi) from their offsets, keeping the first strict
+ * minimum (*m, *pick) in visiting order. */
+static inline void scan_bounds(const dram__chan *c, uint32_t lo, uint32_t hi,
+                               uint64_t *m, uint32_t *pick) {
+  const uint64_t *restrict eb = c->eb, *restrict er = c->er;
+  const uint32_t *restrict oe = c->qoe, *restrict orr = c->qor;
+  uint64_t *restrict qb = c->qb;
+  uint64_t mm = *m;
+  uint32_t p = *pick;
+  for (uint32_t b = lo; b < hi; b++) {
+    uint64_t t = eb[oe[b]], u = er[orr[b]];
+    t = t > u ? t : u;
+    qb[b] = t;
+    p = t < mm ? b : p;
+    mm = t < mm ? t : mm;
+  }
+  *m = mm;
+  *pick = p;
+}
+
+/* Brings every queue's bound qb up to date (exact), with lb_min, their
+ * minimum, and pick_b, the first queue after rr in round-robin order whose
+ * bound is lb_min.  A queue of one kind (the common case) reads its bound
+ * at two offsets kept by refresh_cand (its bank's and its rank's time for
+ * that kind; the row of NEVER if it has nothing to do or is held by a
+ * pending refresh), so the pass over the queues, in round-robin order, is
+ * branch-free; queues of several kinds are done after it. */
+static void recompute_bounds(dram__chan *c) {
+  const uint32_t nb = c->nbanks;
+  for (uint32_t w = 0; w < c->nwords; w++)
+    while (c->dmask[w])
+      refresh_cand(c, (w << 6) + (uint32_t)__builtin_ctzll(c->dmask[w]));
+  uint64_t m = DRAM_NEVER;
+  uint32_t pick = DRAM__NIL;
+  uint32_t start = c->rr + 1 == nb ? 0 : c->rr + 1;
+  scan_bounds(c, start, nb, &m, &pick);
+  scan_bounds(c, 0, start, &m, &pick);
+  for (uint32_t w = 0; w < c->nwords; w++) {
+    for (uint64_t mm = c->multi[w]; mm; mm &= mm - 1) {
+      uint32_t b = (w << 6) + (uint32_t)__builtin_ctzll(mm);
+      uint64_t t = cand_ready(c, b, c->qcand[b]);
+      c->qb[b] = t;
+      /* position in round-robin order from start */
+      if (t < m || (t == m && t != DRAM_NEVER &&
+                    (b + nb - start) % nb < (pick + nb - start) % nb)) {
+        m = t;
+        pick = b;
+      }
+    }
+  }
+  c->lb_min = m;
+  c->pick_b = m == DRAM_NEVER ? DRAM__NIL : pick;
+  c->lb_stale = 0;
+}
+
 /* Earliest cycle >= c->now at which processing may change state. */
 static uint64_t chan_next(dram__chan *c) {
   const dram_spec *s = c->spec;
@@ -892,47 +967,7 @@ static uint64_t chan_next(dram__chan *c) {
     refresh_command(c, c->now, &b, &cmd, &t);
     e = min64(e, t);
   }
-  if (c->lb_stale) {
-    uint32_t nb = c->nbanks, nr = s->ranks;
-    for (uint32_t w = 0; w < c->nwords; w++)
-      while (c->dmask[w])
-        refresh_cand(c, (w << 6) + (uint32_t)__builtin_ctzll(c->dmask[w]));
-    uint64_t m = DRAM_NEVER;
-    for (uint32_t b = 0; b < nb; b++) {
-      uint32_t k = c->qk[b];
-      uint64_t t;
-      if (k != KIND_MULTI) {
-        t = c->eb[(size_t)k * nb + b];
-        uint64_t u = c->er[(size_t)k * nr + (b >> c->bank_shift)];
-        t = t > u ? t : u;
-      } else {
-        t = cand_ready(c, b, c->qcand[b]);
-      }
-      c->qb[b] = t;
-      m = t < m ? t : m;
-    }
-    if (c->nref) { /* queues held by a pending refresh */
-      m = DRAM_NEVER;
-      for (uint32_t b = 0; b < nb; b++) {
-        if (ref_blocks(c, b)) c->qb[b] = DRAM_NEVER;
-        m = c->qb[b] < m ? c->qb[b] : m;
-      }
-    }
-    uint32_t pick = DRAM__NIL;
-    if (m != DRAM_NEVER) {
-      uint32_t start = c->rr + 1 == nb ? 0 : c->rr + 1;
-      for (uint32_t d = 0; d < nb; d++) {
-        uint32_t b = start + d < nb ? start + d : start + d - nb;
-        if (c->qb[b] == m) {
-          pick = b;
-          break;
-        }
-      }
-    }
-    c->lb_min = m;
-    c->pick_b = pick;
-    c->lb_stale = 0;
-  }
+  if (c->lb_stale) recompute_bounds(c);
   e = min64(e, c->lb_min);
   return e < c->now ? c->now : e;
 }
@@ -959,6 +994,9 @@ static void chan_fini(dram__chan *c) {
   sim_free(c->qcand);
   sim_free(c->qb);
   sim_free(c->qk);
+  sim_free(c->qoe);
+  sim_free(c->qor);
+  sim_free(c->multi);
   sim_free(c->dmask);
   sim_free(c->txn);
   tq_fini(&c->rq);
@@ -993,13 +1031,17 @@ static int chan_init(dram__chan *c, dram_sys *sys, uint32_t ch) {
   c->qcand = sim_calloc(c->nbanks, sizeof *c->qcand);
   c->qb = sim_calloc(c->nbanks, sizeof *c->qb);
   c->qk = sim_calloc(c->nbanks, sizeof *c->qk);
+  c->qoe = sim_calloc(c->nbanks, sizeof *c->qoe);
+  c->qor = sim_calloc(c->nbanks, sizeof *c->qor);
   c->tcap = s->trans_queue_size;
   c->nwords = (c->nbanks + 63) / 64;
   c->room = sim_calloc(c->nwords, sizeof *c->room);
   c->dmask = sim_calloc(c->nwords, sizeof *c->dmask);
+  c->multi = sim_calloc(c->nwords, sizeof *c->multi);
   if (!c->eb || !c->er || !c->ctc ||
       !c->banks || !c->open_in_rank || !c->q || !c->qlen ||
-      !c->qdirty || !c->qcand || !c->qb || !c->qk || !c->room || !c->dmask)
+      !c->qdirty || !c->qcand || !c->qb || !c->qk || !c->room || !c->dmask ||
+      !c->qoe || !c->qor || !c->multi)
     return SIM_ENOMEM;
   int rc0;
   if ((rc0 = tq_init(&c->rq, c->nbanks, c->nwords, c->tcap)) ||
@@ -1017,6 +1059,8 @@ static int chan_init(dram__chan *c, dram_sys *sys, uint32_t ch) {
   for (uint32_t b = 0; b < c->nbanks; b++) {
     c->banks[b].open_row = -1;
     c->qk[b] = (uint8_t)n; /* nothing to issue */
+    c->qoe[b] = n * c->nbanks + b;
+    c->qor[b] = n * s->ranks + (b >> c->bank_shift);
   }
   for (size_t i = 0; i < c->nbanks; i++)
     c->eb[(size_t)n * c->nbanks + i] = DRAM_NEVER;
