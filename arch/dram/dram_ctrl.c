@@ -415,10 +415,66 @@ static inline int ref_blocks(const dram__chan *c, uint32_t b) {
   return r->bank < 0 || (uint32_t)r->bank == b % c->spec->banks;
 }
 
+/* Bounds of queues [lo, hi) from their offsets, keeping the first strict
+ * minimum (*m, *pick) in visiting order. */
+static inline void scan_bounds(const dram__chan *c, uint32_t lo, uint32_t hi,
+                               uint64_t *m, uint32_t *pick) {
+  const uint64_t *restrict eb = c->eb, *restrict er = c->er;
+  const uint32_t *restrict oe = c->qoe, *restrict orr = c->qor;
+  uint64_t *restrict qb = c->qb;
+  uint64_t mm = *m;
+  uint32_t p = *pick;
+  for (uint32_t b = lo; b < hi; b++) {
+    uint64_t t = eb[oe[b]], u = er[orr[b]];
+    t = t > u ? t : u;
+    qb[b] = t;
+    p = t < mm ? b : p;
+    mm = t < mm ? t : mm;
+  }
+  *m = mm;
+  *pick = p;
+}
+
+/* Brings every queue's bound qb up to date (exact), with lb_min, their
+ * minimum, and pick_b, the first queue after rr in round-robin order whose
+ * bound is lb_min.  A queue of one kind (the common case) reads its bound
+ * at two offsets kept by refresh_cand (its bank's and its rank's time for
+ * that kind; the row of NEVER if it has nothing to do or is held by a
+ * pending refresh), so the pass over the queues, in round-robin order, is
+ * branch-free; queues of several kinds are done after it. */
+static void recompute_bounds(dram__chan *c) {
+  const uint32_t nb = c->nbanks;
+  for (uint32_t w = 0; w < c->nwords; w++)
+    while (c->dmask[w])
+      refresh_cand(c, (w << 6) + (uint32_t)__builtin_ctzll(c->dmask[w]));
+  uint64_t m = DRAM_NEVER;
+  uint32_t pick = DRAM__NIL;
+  uint32_t start = c->rr + 1 == nb ? 0 : c->rr + 1;
+  scan_bounds(c, start, nb, &m, &pick);
+  scan_bounds(c, 0, start, &m, &pick);
+  for (uint32_t w = 0; w < c->nwords; w++) {
+    for (uint64_t mm = c->multi[w]; mm; mm &= mm - 1) {
+      uint32_t b = (w << 6) + (uint32_t)__builtin_ctzll(mm);
+      uint64_t t = cand_ready(c, b, c->qcand[b]);
+      c->qb[b] = t;
+      /* position in round-robin order from start */
+      if (t < m || (t == m && t != DRAM_NEVER &&
+                    (b + nb - start) % nb < (pick + nb - start) % nb)) {
+        m = t;
+        pick = b;
+      }
+    }
+  }
+  c->lb_min = m;
+  c->pick_b = m == DRAM_NEVER ? DRAM__NIL : pick;
+  c->lb_stale = 0;
+}
+
 /* DRAMsim3 CommandQueue::GetCommandToIssue at T (round-robin). */
 static int pick_command(dram__chan *c, uint64_t T, uint32_t *ob, int *oqi,
                         int *ocmd) {
   uint32_t nb = c->nbanks;
+  if (!c->lb_stale && c->lb_min > T) return 0; /* exact: none is ready */
   if (!c->lb_stale && T == c->lb_min && c->pick_b != DRAM__NIL) {
     /* chan_next found the queue the round-robin reaches first */
     uint32_t b = c->pick_b;
@@ -875,8 +931,12 @@ static void chan_cycle(dram__chan *c, uint64_t T) {
     if (issue(c, cmd, b, qi, T))
       sim_panic("dram", T * s->tck_ps, "out of memory for completions");
     if (s->dual_cmd) {
+      /* the second pick sees the state after the first command: exact
+       * bounds make it (and, when nothing more issues, the next-event
+       * query) cheap */
       uint32_t b2;
       int qi2, cmd2;
+      recompute_bounds(c);
       if (pick_command(c, T, &b2, &qi2, &cmd2)) {
         int rw1 = (s->cmds[cmd].flags & DRAM_CF_COL) != 0;
         int rw2 = (s->cmds[cmd2].flags & DRAM_CF_COL) != 0;
@@ -896,61 +956,6 @@ static void chan_cycle(dram__chan *c, uint64_t T) {
     c->sched_dirty = moved;
   }
   c->wake = moved ? T + 1 : DRAM_NEVER;
-}
-
-/* Bounds of queues [lo, hi) from their offsets, keeping the first strict
- * minimum (*m, *pick) in visiting order. */
-static inline void scan_bounds(const dram__chan *c, uint32_t lo, uint32_t hi,
-                               uint64_t *m, uint32_t *pick) {
-  const uint64_t *restrict eb = c->eb, *restrict er = c->er;
-  const uint32_t *restrict oe = c->qoe, *restrict orr = c->qor;
-  uint64_t *restrict qb = c->qb;
-  uint64_t mm = *m;
-  uint32_t p = *pick;
-  for (uint32_t b = lo; b < hi; b++) {
-    uint64_t t = eb[oe[b]], u = er[orr[b]];
-    t = t > u ? t : u;
-    qb[b] = t;
-    p = t < mm ? b : p;
-    mm = t < mm ? t : mm;
-  }
-  *m = mm;
-  *pick = p;
-}
-
-/* Brings every queue's bound qb up to date (exact), with lb_min, their
- * minimum, and pick_b, the first queue after rr in round-robin order whose
- * bound is lb_min.  A queue of one kind (the common case) reads its bound
- * at two offsets kept by refresh_cand (its bank's and its rank's time for
- * that kind; the row of NEVER if it has nothing to do or is held by a
- * pending refresh), so the pass over the queues, in round-robin order, is
- * branch-free; queues of several kinds are done after it. */
-static void recompute_bounds(dram__chan *c) {
-  const uint32_t nb = c->nbanks;
-  for (uint32_t w = 0; w < c->nwords; w++)
-    while (c->dmask[w])
-      refresh_cand(c, (w << 6) + (uint32_t)__builtin_ctzll(c->dmask[w]));
-  uint64_t m = DRAM_NEVER;
-  uint32_t pick = DRAM__NIL;
-  uint32_t start = c->rr + 1 == nb ? 0 : c->rr + 1;
-  scan_bounds(c, start, nb, &m, &pick);
-  scan_bounds(c, 0, start, &m, &pick);
-  for (uint32_t w = 0; w < c->nwords; w++) {
-    for (uint64_t mm = c->multi[w]; mm; mm &= mm - 1) {
-      uint32_t b = (w << 6) + (uint32_t)__builtin_ctzll(mm);
-      uint64_t t = cand_ready(c, b, c->qcand[b]);
-      c->qb[b] = t;
-      /* position in round-robin order from start */
-      if (t < m || (t == m && t != DRAM_NEVER &&
-                    (b + nb - start) % nb < (pick + nb - start) % nb)) {
-        m = t;
-        pick = b;
-      }
-    }
-  }
-  c->lb_min = m;
-  c->pick_b = m == DRAM_NEVER ? DRAM__NIL : pick;
-  c->lb_stale = 0;
 }
 
 /* Earliest cycle >= c->now at which processing may change state. */
