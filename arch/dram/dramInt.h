@@ -208,11 +208,23 @@ typedef struct dram__window {
   uint32_t *fill; /* per node: slots used */
 } dram__window;
 
-/* A constraint row as the controller applies it. */
+/* A constraint row as chan_init reads it (lifted level). */
 typedef struct dram__ctc {
   uint8_t lv, sib, next, win; /* win: 0, or 1 + index into chan.win */
   int64_t lat;
 } dram__ctc;
+
+/* A timing update as the controller applies it, compiled per pair
+ * (command, bank): raise entries [off, off + n) of the eb/er block to
+ * T + lat (lat > 0 for a row without window), or for a window row to the oldest of the last `size`
+ * issue times in the ring of `node` + lat once the ring is full. */
+typedef struct dram__op {
+  int64_t lat;
+  uint32_t off, n;
+  uint32_t node;
+  uint8_t win;  /* 0, or 1 + index into chan.win (records T in the ring) */
+  uint8_t cont; /* second range of the previous op's window row */
+} dram__op;
 
 /* A transaction queue kept as one FIFO per bank plus arrival sequence
  * numbers: "the first transaction in arrival order whose bank has room" is
@@ -236,12 +248,14 @@ typedef struct dram__chan {
    * more row (index ncmd) stays DRAM_NEVER for queues with nothing to do */
   uint64_t *eb;
   uint64_t *er; /* rank-level (and channel-level) rows: er[cmd * ranks + r];
-                 * a bank's time is max(eb, er of its rank) */
+                 * a bank's time is max(eb, er of its rank); the same
+                 * allocation as eb, right after it */
   dram__window *win;
   uint32_t nwin;
-  /* constraints by preceding command: ctc[ctc_off[p] .. ctc_off[p + 1]) */
-  dram__ctc *ctc;
-  uint32_t ctc_off[DRAM_CMD_MAX + 1];
+  /* timing updates of command p issued to bank b:
+   * ops[op_off[p * nbanks + b] .. op_off[p * nbanks + b + 1]) */
+  dram__op *ops;
+  uint32_t *op_off;
 
   dram__bank *banks;
   uint32_t *open_in_rank; /* open banks per rank */

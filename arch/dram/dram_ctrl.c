@@ -182,67 +182,37 @@ static inline uint64_t ready_rank(const dram__chan *c, uint32_t r, int cmd) {
   return c->er[(size_t)cmd * c->spec->ranks + r];
 }
 
-static inline void raise_range(uint64_t *restrict row, uint32_t lo,
-                               uint32_t hi, uint64_t t) {
-  for (uint32_t i = lo; i < hi; i++) {
-    uint64_t v = row[i];
-    row[i] = v < t ? t : v; /* branchless: vectorises */
-  }
-}
-
 /* Applies the constraints of command `cmd` issued at T to bank b (or, for
- * a rank-scope command, rank rank_of(b)). */
+ * a rank-scope command, rank rank_of(b)): the flat list of raises that
+ * chan_init compiled for the pair (build_ops). */
 static void apply_timing(dram__chan *c, int cmd, uint32_t b, uint64_t T) {
-  const dram_spec *s = c->spec;
-  uint32_t r = rank_of(c, b), g = bg_of(c, b), nb = c->nbanks;
-  uint32_t B = s->banks, G = s->banks_per_group;
-  for (uint32_t k = c->ctc_off[cmd]; k < c->ctc_off[cmd + 1]; k++) {
-    const dram__ctc *tc = &c->ctc[k];
-    uint64_t t;
-    if (tc->win) {
-      dram__window *w = &c->win[tc->win - 1];
-      uint32_t node = tc->lv == DRAM_LV_CHANNEL ? 0
-                      : tc->lv == DRAM_LV_RANK  ? r
-                      : tc->lv == DRAM_LV_BANKGROUP ? g
-                                                    : b;
+  uint64_t *restrict et = c->eb; /* eb rows, then er rows */
+  size_t i = (size_t)cmd * c->nbanks + b;
+  const dram__op *op = c->ops + c->op_off[i], *end = c->ops + c->op_off[i + 1];
+  uint64_t t = 0;
+  int skip = 0;
+  for (; op < end; op++) {
+    if (op->cont) {
+      if (skip) continue; /* t as for the previous op */
+    } else if (op->win) {
+      dram__window *w = &c->win[op->win - 1];
+      uint32_t node = op->node;
       uint64_t *ring = w->ring + (size_t)node * w->size;
       ring[w->head[node]] = T;
-      w->head[node] = (w->head[node] + 1) % w->size;
+      w->head[node] = w->head[node] + 1 == w->size ? 0 : w->head[node] + 1;
       if (w->fill[node] < w->size) w->fill[node]++;
-      if (w->fill[node] < w->size) continue;
+      skip = w->fill[node] < w->size;
+      if (skip) continue;
       uint64_t oldest = ring[w->head[node]];
-      t = tc->lat < 0 && (uint64_t)(-tc->lat) > oldest
+      t = op->lat < 0 && (uint64_t)(-op->lat) > oldest
               ? 0
-              : oldest + (uint64_t)tc->lat;
+              : oldest + (uint64_t)op->lat;
     } else {
-      t = tc->lat < 0 && (uint64_t)(-tc->lat) > T ? 0 : T + (uint64_t)tc->lat;
+      t = T + (uint64_t)op->lat; /* lat > 0: see build_ops */
+      skip = 0;
     }
-    if (tc->lv <= DRAM_LV_RANK) {
-      /* rank and channel rows live in er: one entry per rank */
-      uint64_t *row = c->er + (size_t)tc->next * s->ranks;
-      if (tc->lv == DRAM_LV_CHANNEL) {
-        if (!tc->sib) raise_range(row, 0, s->ranks, t);
-      } else if (!tc->sib) {
-        raise_range(row, r, r + 1, t);
-      } else {
-        raise_range(row, 0, r, t);
-        raise_range(row, r + 1, s->ranks, t);
-      }
-      continue;
-    }
-    uint64_t *row = c->eb + (size_t)tc->next * nb;
-    uint32_t lo, hi, plo, phi; /* the node, and its parent */
-    if (tc->lv == DRAM_LV_BANKGROUP) {
-      lo = g * G, hi = lo + G, plo = r * B, phi = plo + B;
-    } else {
-      lo = b, hi = b + 1, plo = g * G, phi = plo + G;
-    }
-    if (!tc->sib) {
-      raise_range(row, lo, hi, t);
-    } else {
-      raise_range(row, plo, lo, t);
-      raise_range(row, hi, phi, t);
-    }
+    uint64_t *row = et + op->off;
+    for (uint32_t k = 0; k < op->n; k++) row[k] = row[k] < t ? t : row[k];
   }
 }
 
@@ -981,16 +951,76 @@ static uint64_t chan_next(dram__chan *c) {
 /* Construction                                                           */
 /* ---------------------------------------------------------------------- */
 
+/* Compiles the constraint rows (ctc[ctc_off[p] .. ctc_off[p + 1]) for
+ * preceding command p) into, for every pair (command, bank), the flat list
+ * of eb/er entries that issuing it raises (apply_timing): a row raises its
+ * node (the bank, its bank group, its rank or the channel) or, for a
+ * sibling row, the other nodes under the parent, two ranges.  Empty ranges
+ * are dropped except for window rows, whose first op records the issue
+ * time in the ring and whose second (cont) reuses its result. */
+static int build_ops(dram__chan *c, const dram__ctc *ctc,
+                     const uint32_t *ctc_off) {
+  const dram_spec *s = c->spec;
+  const uint32_t nb = c->nbanks, nc = c->ncmd, nr = s->ranks;
+  const uint32_t B = s->banks, G = s->banks_per_group;
+  size_t cap = 2 * (size_t)ctc_off[nc] * nb + 1;
+  c->ops = sim_calloc(cap, sizeof *c->ops);
+  c->op_off = sim_calloc((size_t)nc * nb + 1, sizeof *c->op_off);
+  if (!c->ops || !c->op_off) return SIM_ENOMEM;
+  uint32_t k = 0;
+  for (uint32_t p = 0; p < nc; p++) {
+    for (uint32_t b = 0; b < nb; b++) {
+      uint32_t r = rank_of(c, b), g = bg_of(c, b);
+      c->op_off[p * nb + b] = k;
+      for (uint32_t j = ctc_off[p]; j < ctc_off[p + 1]; j++) {
+        const dram__ctc *tc = &ctc[j];
+        uint32_t base, lo, hi, plo, phi, node; /* the node, its parent */
+        if (tc->lv <= DRAM_LV_RANK) { /* er: one entry per rank */
+          base = nb * (nc + 1) + tc->next * nr;
+          if (tc->lv == DRAM_LV_CHANNEL)
+            lo = plo = 0, hi = phi = nr, node = 0;
+          else
+            lo = r, hi = r + 1, plo = 0, phi = nr, node = r;
+        } else {
+          base = tc->next * nb;
+          if (tc->lv == DRAM_LV_BANKGROUP)
+            lo = g * G, hi = lo + G, plo = r * B, phi = plo + B, node = g;
+          else
+            lo = b, hi = b + 1, plo = g * G, phi = plo + G, node = b;
+        }
+        uint32_t rl[2][2] = {{lo, hi}, {0, 0}};
+        if (tc->sib) {
+          rl[0][0] = plo, rl[0][1] = lo;
+          rl[1][0] = hi, rl[1][1] = phi;
+        }
+        for (int h = 0; h < 2; h++) {
+          uint32_t n = rl[h][1] - rl[h][0];
+          if (!n && !(tc->win && tc->sib)) continue;
+          dram__op *o = &c->ops[k++];
+          o->lat = tc->lat;
+          o->off = base + rl[h][0];
+          o->n = n;
+          o->win = h == 0 ? tc->win : 0;
+          o->cont = tc->win && h == 1;
+          o->node = node;
+        }
+      }
+    }
+  }
+  c->op_off[nc * nb] = k;
+  return 0;
+}
+
 static void chan_fini(dram__chan *c) {
-  sim_free(c->eb);
-  sim_free(c->er);
+  sim_free(c->eb); /* er included */
+  sim_free(c->ops);
+  sim_free(c->op_off);
   for (uint32_t i = 0; i < c->nwin; i++) {
     sim_free(c->win[i].ring);
     sim_free(c->win[i].head);
     sim_free(c->win[i].fill);
   }
   sim_free(c->win);
-  sim_free(c->ctc);
   sim_free(c->banks);
   sim_free(c->open_in_rank);
   sim_free(c->q);
@@ -1024,9 +1054,9 @@ static int chan_init(dram__chan *c, dram_sys *sys, uint32_t ch) {
   while ((1u << c->bank_shift) < s->banks) c->bank_shift++;
   while ((1u << c->bpg_shift) < s->banks_per_group) c->bpg_shift++;
   uint32_t n = c->ncmd, nbg = s->ranks * s->bankgroups;
-  c->eb = sim_calloc((size_t)c->nbanks * (n + 1), sizeof *c->eb);
-  c->er = sim_calloc((size_t)s->ranks * (n + 1), sizeof *c->er);
-  c->ctc = sim_calloc(s->n_tc + 1, sizeof *c->ctc);
+  /* one block: the eb rows, then the er rows (apply_timing's offsets) */
+  c->eb = sim_calloc((size_t)(c->nbanks + s->ranks) * (n + 1), sizeof *c->eb);
+  c->er = c->eb ? c->eb + (size_t)c->nbanks * (n + 1) : NULL;
   c->banks = sim_calloc(c->nbanks, sizeof *c->banks);
   c->open_in_rank = sim_calloc(s->ranks, sizeof *c->open_in_rank);
   c->qcap = s->cmd_queue_size;
@@ -1043,7 +1073,7 @@ static int chan_init(dram__chan *c, dram_sys *sys, uint32_t ch) {
   c->room = sim_calloc(c->nwords, sizeof *c->room);
   c->dmask = sim_calloc(c->nwords, sizeof *c->dmask);
   c->multi = sim_calloc(c->nwords, sizeof *c->multi);
-  if (!c->eb || !c->er || !c->ctc ||
+  if (!c->eb ||
       !c->banks || !c->open_in_rank || !c->q || !c->qlen ||
       !c->qdirty || !c->qcand || !c->qb || !c->qk || !c->room || !c->dmask ||
       !c->qoe || !c->qor || !c->multi)
@@ -1078,16 +1108,19 @@ static int chan_init(dram__chan *c, dram_sys *sys, uint32_t ch) {
     if (s->tc[i].window) c->nwin++;
   if (c->nwin && !(c->win = sim_calloc(c->nwin, sizeof *c->win)))
     return SIM_ENOMEM;
+  dram__ctc *ctc = sim_calloc(s->n_tc + 1, sizeof *ctc);
+  uint32_t ctc_off[DRAM_CMD_MAX + 1];
+  if (!ctc) return SIM_ENOMEM;
   uint32_t k = 0, w = 0;
   for (int p = 0; p < s->n_cmds; p++) {
-    c->ctc_off[p] = k;
+    ctc_off[p] = k;
     for (size_t i = 0; i < s->n_tc; i++) {
       const dram_tc *tc = &s->tc[i];
       if (tc->prev != p) continue;
       /* a non-window row of latency <= 0 never binds: commands issue in
        * nondecreasing cycles */
       if (!tc->window && tc->lat_cyc <= 0) continue;
-      dram__ctc *x = &c->ctc[k++];
+      dram__ctc *x = &ctc[k++];
       x->lv = (uint8_t)dram__tc_level(s, tc);
       x->sib = tc->sibling;
       x->next = tc->next;
@@ -1103,11 +1136,17 @@ static int chan_init(dram__chan *c, dram_sys *sys, uint32_t ch) {
         y->ring = sim_calloc(nodes * y->size, sizeof *y->ring);
         y->head = sim_calloc(nodes, sizeof *y->head);
         y->fill = sim_calloc(nodes, sizeof *y->fill);
-        if (!y->ring || !y->head || !y->fill) return SIM_ENOMEM;
+        if (!y->ring || !y->head || !y->fill) {
+          sim_free(ctc);
+          return SIM_ENOMEM;
+        }
       }
     }
   }
-  for (int p = s->n_cmds; p <= DRAM_CMD_MAX; p++) c->ctc_off[p] = k;
+  ctc_off[s->n_cmds] = k;
+  rc = build_ops(c, ctc, ctc_off);
+  sim_free(ctc);
+  if (rc) return rc;
   c->next_ref_cyc = s->refresh_interval_cyc ? s->refresh_interval_cyc
                                             : DRAM_NEVER;
   c->wake = DRAM_NEVER;
