@@ -259,6 +259,7 @@ typedef struct dram__chan {
 
   dram__bank *banks;
   uint32_t *open_in_rank; /* open banks per rank */
+  uint32_t open_ranks;    /* ranks with an open bank */
 
   /* command queues: bank b holds q[b * qcap .. + qlen[b]) */
   dram__qent *q;
@@ -327,6 +328,26 @@ struct dram_sys {
   dram_cmd_fn hook;
   void *hook_ctx;
 };
+
+/* Inline forms of dram_now, dram_outstanding and dram_can_accept for the
+ * trace front end, which calls them every processed cycle. */
+static inline uint64_t dram__now(const dram_sys *s) { return s->now; }
+
+static inline uint64_t dram__outstanding(const dram_sys *s) {
+  uint64_t n = 0;
+  for (uint32_t i = 0; i < s->nch; i++) {
+    const dram_counters *k = &s->ch[i].cnt;
+    n += (k->reads - k->reads_done) + (k->writes - k->writes_issued);
+  }
+  return n;
+}
+
+static inline int dram__can_accept(const dram_sys *s, uint64_t addr,
+                                   int is_write) {
+  if (addr >= s->spec->capacity_bytes) return 0;
+  const dram__chan *c = &s->ch[dram__chan_of(s->spec, addr)];
+  return is_write ? c->wblen < c->tcap : c->rqlen < c->tcap;
+}
 
 /* ---------------------------------------------------------------------- */
 /* Trace parsing (dram_trace.c) and the shared front end                  */

@@ -612,13 +612,13 @@ static int issue(dram__chan *c, int cmd, uint32_t b, int qi, uint64_t T) {
     row = q[qi].row;
     bk->open_row = row;
     bk->hits = 0;
-    c->open_in_rank[r]++;
+    if (c->open_in_rank[r]++ == 0) c->open_ranks++;
     break;
   case DRAM_CMD_PRE:
     row = (uint32_t)bk->open_row;
     bk->open_row = -1;
     bk->hits = 0;
-    c->open_in_rank[r]--;
+    if (--c->open_in_rank[r] == 0) c->open_ranks--;
     break;
   case DRAM_CMD_RD:
   case DRAM_CMD_WR:
@@ -641,7 +641,7 @@ static int issue(dram__chan *c, int cmd, uint32_t b, int qi, uint64_t T) {
     if (s->cmds[cmd].flags & DRAM_CF_CLOSE) {
       bk->open_row = -1;
       bk->hits = 0;
-      c->open_in_rank[r]--;
+      if (--c->open_in_rank[r] == 0) c->open_ranks--;
     }
     dram__txn *t = &c->txn[e.txn];
     if (w) {
@@ -668,7 +668,7 @@ static int issue(dram__chan *c, int cmd, uint32_t b, int qi, uint64_t T) {
         i = nx;
       }
     }
-    memmove(q + qi, q + qi + 1, (c->qlen[b] - (uint32_t)qi - 1) * sizeof *q);
+    for (uint32_t j = (uint32_t)qi + 1; j < c->qlen[b]; j++) q[j - 1] = q[j];
     c->qlen[b]--;
     c->qtotal--;
     c->room[b >> 6] |= 1ull << (b & 63);
@@ -818,13 +818,8 @@ static int schedule_txn(dram__chan *c) {
 
 /* Background accounting for n cycles in the current bank states. */
 static inline void account_idle(dram__chan *c, uint64_t n) {
-  if (!n) return;
-  for (uint32_t r = 0; r < c->spec->ranks; r++) {
-    if (c->open_in_rank[r])
-      c->cnt.act_stb_cyc += n;
-    else
-      c->cnt.pre_stb_cyc += n;
-  }
+  c->cnt.act_stb_cyc += n * c->open_ranks;
+  c->cnt.pre_stb_cyc += n * (c->spec->ranks - c->open_ranks);
 }
 
 static void insert_refresh(dram__chan *c) {
@@ -1197,9 +1192,7 @@ void dram_sys_set_no_skip(dram_sys *s, int on) { s->no_skip = on; }
 /* ---------------------------------------------------------------------- */
 
 int dram_can_accept(const dram_sys *s, uint64_t addr, int is_write) {
-  if (addr >= s->spec->capacity_bytes) return 0;
-  const dram__chan *c = &s->ch[dram__chan_of(s->spec, addr)];
-  return is_write ? c->wblen < c->tcap : c->rqlen < c->tcap;
+  return dram__can_accept(s, addr, is_write);
 }
 
 int dram_submit(dram_sys *s, uint64_t addr, int is_write, uint64_t id,
@@ -1353,12 +1346,7 @@ uint64_t dram_done_by(const dram_sys *s) {
 }
 
 uint64_t dram_outstanding(const dram_sys *s) {
-  uint64_t n = 0;
-  for (uint32_t i = 0; i < s->nch; i++) {
-    const dram_counters *k = &s->ch[i].cnt;
-    n += (k->reads - k->reads_done) + (k->writes - k->writes_issued);
-  }
-  return n;
+  return dram__outstanding(s);
 }
 
 void dram_get_counters(const dram_sys *s, dram_counters *out) {

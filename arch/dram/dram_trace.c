@@ -77,7 +77,7 @@ static int run_source(const dram_spec *spec, src *in,
   uint64_t id = 0, progress = 0, last_progress_cyc = 0;
   int acc = -1; /* whether cur would be accepted now; -1: unknown */
   for (;;) {
-    uint64_t T = dram_now(s);
+    uint64_t T = dram__now(s);
     if (have && cur.cyc <= T && acc != 0) {
       int r = dram_submit(s, cur.addr, cur.is_write, id, NULL, NULL);
       if (r < 0) {
@@ -98,33 +98,33 @@ static int run_source(const dram_spec *spec, src *in,
     }
     dram_tick(s);
     acc = -1;
-    uint64_t out_n = dram_outstanding(s);
+    uint64_t out_n = dram__outstanding(s);
     if (!have && out_n == 0) break;
     /* a state that can never finish (e.g. writes left buffered with
      * write_idle_drain off) would otherwise spin on refresh events */
     if (id - out_n != progress) {
       progress = id - out_n;
-      last_progress_cyc = dram_now(s);
-    } else if (dram_now(s) - last_progress_cyc > DRAM__STALL_CYC) {
+      last_progress_cyc = dram__now(s);
+    } else if (dram__now(s) - last_progress_cyc > DRAM__STALL_CYC) {
       rc = sim_err_set(err, SIM_EINVAL, "dram: no request completed for %llu "
                        "cycles (at cycle %llu, %llu outstanding): the "
                        "controller cannot finish (write_idle_drain off?)",
                        (unsigned long long)DRAM__STALL_CYC,
-                       (unsigned long long)dram_now(s),
+                       (unsigned long long)dram__now(s),
                        (unsigned long long)out_n);
       goto done;
     }
-    if (o.max_cycles && dram_now(s) >= o.max_cycles) {
+    if (o.max_cycles && dram__now(s) >= o.max_cycles) {
       rc = sim_err_set(err, SIM_ERANGE, "dram: run exceeds %llu cycles",
                        (unsigned long long)o.max_cycles);
       goto done;
     }
     if (o.no_skip) continue;
-    uint64_t now = dram_now(s), e = dram_next_event(s);
+    uint64_t now = dram__now(s), e = dram_next_event(s);
     if (have) {
       if (cur.cyc > now) {
         if (cur.cyc < e) e = cur.cyc;
-      } else if ((acc = dram_can_accept(s, cur.addr, cur.is_write))) {
+      } else if ((acc = dram__can_accept(s, cur.addr, cur.is_write))) {
         e = now; /* nothing changes before the submit: acc stays valid */
       }
     }
@@ -132,7 +132,7 @@ static int run_source(const dram_spec *spec, src *in,
       rc = sim_err_set(err, SIM_EINTERNAL, "dram: no progress possible at "
                        "cycle %llu with %llu requests outstanding",
                        (unsigned long long)now,
-                       (unsigned long long)dram_outstanding(s));
+                       (unsigned long long)dram__outstanding(s));
       goto done;
     }
     if (e > now) dram_advance(s, e);
