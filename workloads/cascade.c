@@ -675,28 +675,77 @@ int wl_op_gemm(const wl_cascade *c, const wl_op *op, wl_gemm *out) {
   return 0;
 }
 
+/* Checked arithmetic for the totals: a count past 2^64 (a batch of 10^9
+ * sequences) must be an error, never a wrapped number. */
+static int ck_mul(uint64_t a, uint64_t b, uint64_t *acc) {
+  return sim_mul_u64(a, b, acc);
+}
+static int ck_addmul(uint64_t *acc, uint64_t r, uint64_t v) {
+  uint64_t p;
+  if (sim_mul_u64(r, v, &p)) return SIM_ERANGE;
+  return sim_add_u64(*acc, p, acc);
+}
+
+/* The totals with every product and sum checked; on overflow returns
+ * SIM_ERANGE and names the op or tensor in err.  Tensors first: their
+ * sizes bound every access footprint, so once they fit, the per-op byte
+ * counts cannot overflow either. */
+static int totals_checked(const wl_cascade *c, wl_totals *out,
+                          sim_err *err) {
+  memset(out, 0, sizeof *out);
+  for (size_t i = 0; i < c->n_tensors; i++) {
+    const wl_tensor *t = &c->tensors[i];
+    uint64_t n = 1, b;
+    for (uint32_t d = 0; d < t->ndim; d++)
+      if (ck_mul(n, t->extent[d], &n)) goto tensor_range;
+    if (ck_mul(n, 4, &b) || ck_mul(b, t->repeat ? t->repeat : 1, &b))
+      goto tensor_range;
+    if (t->kind == WL_T_WEIGHT &&
+        ck_addmul(&out->weight_bytes, t->repeat, wl_bytes_of(n, t->prec)))
+      goto tensor_range;
+    if (t->kind == WL_T_KVCACHE &&
+        ck_addmul(&out->kv_bytes, t->repeat, wl_bytes_of(n, t->prec)))
+      goto tensor_range;
+    continue;
+  tensor_range:
+    return sim_err_set(err, SIM_ERANGE, "workload: tensor '%s' has more "
+                       "than 2^64 bytes (batch or sequence too large)",
+                       t->name);
+  }
+  for (size_t i = 0; i < c->n_ops; i++) {
+    const wl_op *op = &c->ops[i];
+    uint64_t r = op->repeat, pts = 1, fo = 0;
+    for (uint32_t k = 0; k < op->n_ranks; k++)
+      if (ck_mul(pts, c->ranks[op->ranks[k]].size, &pts)) goto op_range;
+    if (ck_mul(pts, 2, &fo)) goto op_range; /* wl_fn_ops <= 2 */
+    if (ck_addmul(&out->macs, r, wl_op_macs(c, op)) ||
+        ck_addmul(&out->elem_ops, r, wl_op_elem_ops(c, op)) ||
+        ck_addmul(&out->in_bytes, r, wl_op_in_bytes(c, op)) ||
+        ck_addmul(&out->out_bytes, r, wl_op_out_bytes(c, op)) ||
+        sim_add_u64(out->n_ops, r, &out->n_ops))
+      goto op_range;
+    if (op->compute == WL_C_ELEM &&
+        (op->fn == WL_FN_EXP || op->fn == WL_FN_SUB_EXP) &&
+        ck_addmul(&out->exp_ops, r, pts))
+      goto op_range;
+    continue;
+  op_range:
+    return sim_err_set(err, SIM_ERANGE, "workload: op '%s' counts exceed "
+                       "2^64 (batch or sequence too large)", op->name);
+  }
+  return 0;
+}
+
+int wl__check_counts(const wl_cascade *c, sim_err *err) {
+  wl_totals t;
+  return totals_checked(c, &t, err);
+}
+
 void wl_cascade_totals(const wl_cascade *c, wl_totals *out) {
   memset(out, 0, sizeof *out);
   if (!c) return;
-  for (size_t i = 0; i < c->n_ops; i++) {
-    const wl_op *op = &c->ops[i];
-    uint64_t r = op->repeat;
-    out->macs += r * wl_op_macs(c, op);
-    out->elem_ops += r * wl_op_elem_ops(c, op);
-    if (op->compute == WL_C_ELEM &&
-        (op->fn == WL_FN_EXP || op->fn == WL_FN_SUB_EXP))
-      out->exp_ops += r * wl_op_points(c, op);
-    out->in_bytes += r * wl_op_in_bytes(c, op);
-    out->out_bytes += r * wl_op_out_bytes(c, op);
-    out->n_ops += r;
-  }
-  for (size_t i = 0; i < c->n_tensors; i++) {
-    const wl_tensor *t = &c->tensors[i];
-    uint64_t n = 1;
-    for (uint32_t d = 0; d < t->ndim; d++) n *= t->extent[d];
-    if (t->kind == WL_T_WEIGHT) out->weight_bytes += t->repeat * wl_bytes_of(n, t->prec);
-    if (t->kind == WL_T_KVCACHE) out->kv_bytes += t->repeat * wl_bytes_of(n, t->prec);
-  }
+  /* wl_lower rejected any cascade whose totals overflow. */
+  totals_checked(c, out, NULL);
 }
 
 /* ---------------------------------------------------------------------- */

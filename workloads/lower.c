@@ -902,6 +902,7 @@ int wl_lower(const wl_model *m, const wl_opts *o, wl_cascade **out,
     if (o->head) head(L, y);
   }
   if (!B->rc && mark_outputs(c, err)) B->rc = SIM_ENOMEM;
+  if (!B->rc) B->rc = wl__check_counts(c, err);
 done:
   rc = B->rc;
   wl__build_fini(B);

@@ -180,6 +180,21 @@ uint64_t wl_model_kv_bytes_per_token(const wl_model *m, wl_precision p) {
                          ": must be > 0", m->name);                        \
   } while (0)
 
+/* Upper bounds that keep every shape product inside 64 bits and the
+ * unrolled lowering inside memory: far beyond any published model
+ * (GPT-3 175B: d_ff 49,152, 96 layers; vocabularies up to ~256k). */
+#define WL_DIM_MAX (1u << 24)    /* widths, heads, vocabulary, positions */
+#define WL_LAYERS_MAX 4096u      /* per stack */
+#define WL_IMAGE_MAX 16384u      /* pixels per side: tokens < 2^28 */
+
+#define BOUND(field, max)                                                  \
+  do {                                                                     \
+    if (m->field > (max))                                                  \
+      return sim_err_set(err, SIM_EINVAL, "model '%s': " #field            \
+                         ": %u exceeds the limit %u", m->name,             \
+                         (unsigned)m->field, (unsigned)(max));             \
+  } while (0)
+
 int wl_check(const wl_model *m, sim_err *err) {
   if (!m) return sim_err_set(err, SIM_EINVAL, "model: NULL");
   if ((unsigned)m->arch >= WL_ARCH_KIND_COUNT)
@@ -190,6 +205,21 @@ int wl_check(const wl_model *m, sim_err *err) {
   NEED(n_heads);
   NEED(d_ff);
   if (m->arch == WL_ARCH_ENCDEC) NEED(n_dec_layers);
+  BOUND(d_model, WL_DIM_MAX);
+  BOUND(d_ff, WL_DIM_MAX);
+  BOUND(n_heads, WL_DIM_MAX);
+  BOUND(n_kv_heads, WL_DIM_MAX);
+  BOUND(head_dim, WL_DIM_MAX);
+  BOUND(vocab, WL_DIM_MAX);
+  BOUND(max_pos, WL_DIM_MAX);
+  BOUND(d_embed, WL_DIM_MAX);
+  BOUND(n_layers, WL_LAYERS_MAX);
+  BOUND(n_dec_layers, WL_LAYERS_MAX);
+  BOUND(image_size, WL_IMAGE_MAX);
+  BOUND(patch_size, WL_IMAGE_MAX);
+  BOUND(patch_pad, WL_IMAGE_MAX);
+  BOUND(channels, WL_DIM_MAX);
+  BOUND(n_classes, WL_DIM_MAX);
   if (m->arch == WL_ARCH_VIT) {
     NEED(image_size);
     NEED(patch_size);

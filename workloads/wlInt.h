@@ -51,6 +51,9 @@ typedef struct wl__build {
 
 int wl__build_init(wl__build *B, wl_cascade *c, sim_err *err);
 void wl__build_fini(wl__build *B);
+/* SIM_ERANGE (naming the op or tensor) if any count of the cascade
+ * overflows 64 bits; wl_lower calls it last. */
+int wl__check_counts(const wl_cascade *c, sim_err *err);
 /* printf into a name buffer of WL_NAME_MAX; sets an error if truncated */
 int wl__name(wl__build *B, char *dst, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
