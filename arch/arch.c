@@ -58,6 +58,12 @@ int arch_load(arch_model *out, const char *path, const char *const *sets,
   rc = sim_cfg_load(&out->cfg, path, ops->schema, err);
   if (rc) return rc;
   for (int i = 0; i < n_sets; i++) {
+    /* The class picked the schema: it cannot change after loading. */
+    if (strncmp(sets[i], "class=", 6) == 0) {
+      rc = sim_err_set(err, SIM_EINVAL, "--set: class: cannot be "
+                       "overridden (use another --arch file)");
+      goto fail;
+    }
     rc = sim_cfg_set(&out->cfg, sets[i], err);
     if (rc) goto fail;
   }

@@ -57,6 +57,10 @@ typedef struct arch_ops {
    * request trace file (`tfsim trace`) and fills rep. */
   int (*trace)(void *state, const sim_cfg *cfg, const char *trace_path,
                sim_report *rep, sim_err *err);
+  /* Optional: the class's validation suite (`tfsim validate --suite
+   * <cls>`): runs the published configurations and appends one row per
+   * published figure, with its source. */
+  int (*validate)(sim_val_table *t, sim_err *err);
 } arch_ops;
 
 /* A loaded architecture: config + class + model state. */

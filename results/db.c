@@ -97,7 +97,7 @@ static const char res_schema_v1[] =
     "  tol       REAL,\n"
     "  tol_abs   INTEGER NOT NULL,\n"
     "  error     REAL,\n"
-    "  pass      INTEGER NOT NULL,\n"
+    "  pass      INTEGER,\n" /* 1 pass, 0 miss, NULL informational */
     "  source    TEXT NOT NULL,\n"
     "  note      TEXT NOT NULL,\n"
     "  PRIMARY KEY (run_id, idx)\n"

@@ -56,38 +56,28 @@ static int res_jset(json_t *o, const char *k, json_t *v) {
 
 static const char *res_s(const char *s) { return s ? s : ""; }
 
-/* The energy breakdown object; *total_j is the sum of its values. */
-static json_t *res_breakdown(const sim_stats *s, double *total_j) {
-  json_t *o = json_object();
+/* The energy breakdown object; *total_j is the sum of its values, from
+ * the one grouping every writer uses (sim_report_energy_breakdown). */
+typedef struct res_bd {
+  json_t *o;
+  int failed;
+} res_bd;
+
+static void res_bd_add(void *ud, const char *comp, double j) {
+  res_bd *b = ud;
+  if (!b->failed && res_jset(b->o, comp, res_jreal(j))) b->failed = 1;
+}
+
+static json_t *res_breakdown(const sim_report *rep, double *total_j) {
+  res_bd b = {json_object(), 0};
   *total_j = 0;
-  if (!o || !s) return o;
-  int n = sim_stat_count(s);
-  for (int h = 0; h < n; h++) {
-    if (sim_stat_kind_of(s, h) != SIM_STAT_SUM ||
-        strcmp(sim_stat_unit(s, h), "pJ") != 0)
-      continue;
-    const char *c = sim_stat_component(s, h);
-    if (json_object_get(o, c)) continue; /* summed with its first */
-    /* O(n^2) in the number of statistics: a few hundred at most. */
-    double pj = 0;
-    for (int k = h; k < n; k++)
-      if (sim_stat_kind_of(s, k) == SIM_STAT_SUM &&
-          strcmp(sim_stat_unit(s, k), "pJ") == 0 &&
-          strcmp(sim_stat_component(s, k), c) == 0)
-        pj += sim_stat_f64(s, k);
-    if (res_jset(o, c, res_jreal(pj * 1e-12))) {
-      json_decref(o);
-      return NULL;
-    }
+  if (!b.o) return NULL;
+  *total_j = sim_report_energy_breakdown(rep, res_bd_add, &b);
+  if (b.failed) {
+    json_decref(b.o);
+    return NULL;
   }
-  /* Sum the J values in the object's (insertion) order. */
-  const char *k;
-  json_t *v;
-  json_object_foreach(o, k, v) {
-    if (json_is_real(v)) *total_j += json_real_value(v);
-    else *total_j = NAN;
-  }
-  return o;
+  return b.o;
 }
 
 static json_t *res_ops_json(const sim_report *rep) {
@@ -167,7 +157,7 @@ static json_t *res_run_json(const res_run_meta *m, const sim_report *rep,
   if (!rep) return o;
 
   double total_j = 0;
-  json_t *bd = res_breakdown(rep->stats, &total_j);
+  json_t *bd = res_breakdown(rep, &total_j);
   char clock[SIM_NAME_MAX + 1];
   memcpy(clock, rep->clock, SIM_NAME_MAX);
   clock[SIM_NAME_MAX] = '\0';

@@ -88,7 +88,7 @@ static int res_headline(res_db *db, int64_t run, const sim_report *rep,
   } h[] = {
       {"cycles", "cycles", (double)rep->cycles},
       {"latency_s", "s", (double)rep->latency_ps / (double)SIM_PS_PER_S},
-      {"energy_j", "J", sim_report_energy_pj(rep) * 1e-12},
+      {"energy_j", "J", sim_report_energy_breakdown(rep, NULL, NULL)},
       {"util", "", rep->util},
       {"dram_bytes", "B", (double)rep->dram_bytes},
   };
@@ -247,7 +247,11 @@ static int res_val_row(res_db *db, int64_t run, size_t i,
   if (!rc) rc = res__bind_real(st, 8, r->tol);
   if (!rc) rc = sqlite3_bind_int(st, 9, r->tol_abs ? 1 : 0);
   if (!rc) rc = res__bind_real(st, 10, sim_val_error(r));
-  if (!rc) rc = sqlite3_bind_int(st, 11, sim_val_pass(r) ? 1 : 0);
+  /* pass: 1, 0, or NULL for an informational row (nothing published). */
+  sim_val_verdict v = sim_val_check(r);
+  if (!rc)
+    rc = v == SIM_VAL_INFO ? sqlite3_bind_null(st, 11)
+                           : sqlite3_bind_int(st, 11, v == SIM_VAL_PASS);
   if (!rc) rc = sqlite3_bind_text(st, 12, source, -1, SQLITE_TRANSIENT);
   if (!rc) rc = sqlite3_bind_text(st, 13, note, -1, SQLITE_TRANSIENT);
   return res_step(db, st, rc, err, "validation row");
@@ -259,8 +263,12 @@ int res_write_validation(res_db *db, const sim_val_table *t, int64_t *run_id,
   if (!db || !t)
     return sim_err_set(err, SIM_EINVAL,
                        "res_write_validation: db or table is NULL");
-  size_t passed = 0;
-  for (size_t i = 0; i < t->n; i++) passed += sim_val_pass(&t->rows[i]) != 0;
+  size_t passed = 0, failed = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    sim_val_verdict v = sim_val_check(&t->rows[i]);
+    passed += v == SIM_VAL_PASS;
+    failed += v == SIM_VAL_MISS;
+  }
   res_run_meta m = {0};
   m.arch_name = "validate";
   m.arch_class = "validate";
@@ -269,7 +277,7 @@ int res_write_validation(res_db *db, const sim_val_table *t, int64_t *run_id,
   int rc = res__begin(db, err);
   if (rc) return rc;
   int64_t run = 0;
-  rc = res_run_row(db, &m, "{}", passed == t->n ? "pass" : "fail", "", &run,
+  rc = res_run_row(db, &m, "{}", failed == 0 ? "pass" : "fail", "", &run,
                    err);
   if (rc) goto fail;
   for (size_t i = 0; i < t->n; i++) {
@@ -282,7 +290,7 @@ int res_write_validation(res_db *db, const sim_val_table *t, int64_t *run_id,
     rc = res_metric(db, run, "validation.passed", (double)passed, "",
                     "validation", err);
   if (!rc)
-    rc = res_metric(db, run, "validation.failed", (double)(t->n - passed), "",
+    rc = res_metric(db, run, "validation.failed", (double)failed, "",
                     "validation", err);
   if (rc) goto fail;
   rc = res__commit(db, err);

@@ -5,6 +5,7 @@
  */
 #include "sim.h"
 
+#include <math.h>
 #include <string.h>
 
 int sim_report_init(sim_report *r) {
@@ -22,9 +23,15 @@ void sim_report_fini(sim_report *r) {
 }
 
 int sim_report_metric(sim_report *r, const char *key, double value) {
+  return sim_report_metric_agg(r, key, value, SIM_AGG_MEAN);
+}
+
+int sim_report_metric_agg(sim_report *r, const char *key, double value,
+                          sim_agg agg) {
   for (size_t i = 0; i < r->n_metrics; i++)
     if (strcmp(r->metrics[i].key, key) == 0) {
       r->metrics[i].value = value;
+      r->metrics[i].agg = agg;
       return 0;
     }
   if (r->n_metrics == r->cap_metrics) {
@@ -38,6 +45,7 @@ int sim_report_metric(sim_report *r, const char *key, double value) {
   memset(m, 0, sizeof *m);
   strncpy(m->key, key, sizeof m->key - 1);
   m->value = value;
+  m->agg = agg;
   return 0;
 }
 
@@ -96,8 +104,44 @@ double sim_val_error(const sim_val_row *row) {
                              : d;
 }
 
+sim_val_verdict sim_val_check(const sim_val_row *row) {
+  if (isnan(row->published)) return SIM_VAL_INFO;
+  return sim_val_error(row) <= row->tol ? SIM_VAL_PASS : SIM_VAL_MISS;
+}
+
 int sim_val_pass(const sim_val_row *row) {
-  return sim_val_error(row) <= row->tol;
+  return sim_val_check(row) == SIM_VAL_PASS;
+}
+
+static int is_energy(const sim_stats *s, int h) {
+  return sim_stat_kind_of(s, h) == SIM_STAT_SUM &&
+         strcmp(sim_stat_unit(s, h), "pJ") == 0;
+}
+
+/* O(n^2) in the number of statistics: a few hundred at most. */
+double sim_report_energy_breakdown(const sim_report *r,
+                                   void (*fn)(void *ud, const char *comp,
+                                              double j),
+                                   void *ud) {
+  double total = 0;
+  const sim_stats *s = r->stats;
+  int n = s ? sim_stat_count(s) : 0;
+  for (int h = 0; h < n; h++) {
+    if (!is_energy(s, h)) continue;
+    const char *c = sim_stat_component(s, h);
+    int seen = 0;
+    for (int k = 0; k < h && !seen; k++)
+      seen = is_energy(s, k) && strcmp(sim_stat_component(s, k), c) == 0;
+    if (seen) continue; /* summed with its first */
+    double pj = 0;
+    for (int k = h; k < n; k++)
+      if (is_energy(s, k) && strcmp(sim_stat_component(s, k), c) == 0)
+        pj += sim_stat_f64(s, k);
+    double j = pj * 1e-12;
+    if (fn) fn(ud, c, j);
+    total += j;
+  }
+  return total;
 }
 
 int sim_report_append(sim_report *dst, const sim_report *src) {
@@ -126,6 +170,28 @@ int sim_report_append(sim_report *dst, const sim_report *src) {
     if (rc) return rc;
   }
   uint64_t t1 = t0 + src->latency_ps;
+  for (size_t i = 0; i < src->n_metrics; i++) {
+    const sim_metric *m = &src->metrics[i];
+    double v = m->value;
+    int found = 0;
+    for (size_t j = 0; j < dst->n_metrics && !found; j++) {
+      sim_metric *d = &dst->metrics[j];
+      if (strcmp(d->key, m->key)) continue;
+      found = 1;
+      switch (m->agg) {
+      case SIM_AGG_SUM: v = d->value + m->value; break;
+      case SIM_AGG_MAX: v = d->value > m->value ? d->value : m->value; break;
+      case SIM_AGG_LAST: break;
+      case SIM_AGG_MEAN:
+        if (t1 > 0)
+          v = (d->value * (double)t0 + m->value * (double)src->latency_ps) /
+              (double)t1;
+        break;
+      }
+    }
+    int rc = sim_report_metric_agg(dst, m->key, v, m->agg);
+    if (rc) return rc;
+  }
   if (t1 > 0)
     dst->util = (dst->util * (double)t0 + src->util * (double)src->latency_ps) /
                 (double)t1;

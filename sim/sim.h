@@ -223,7 +223,7 @@ typedef enum sim_op_kind {
 } sim_op_kind;
 
 #define SIM_NAME_MAX 48
-#define SIM_OP_MAX_DEPS 4
+#define SIM_OP_MAX_DEPS 8 /* == WL_MAX_DEPS: a schedule keeps every edge */
 
 typedef struct sim_sched_op {
   char name[SIM_NAME_MAX]; /* "L3.attn.qk" */
@@ -268,9 +268,18 @@ typedef struct sim_op_record {
   char bound[16]; /* "compute", "memory", ... (model-defined) */
 } sim_op_record;
 
+/* How a metric combines when runs are appended (sim_report_append). */
+typedef enum sim_agg {
+  SIM_AGG_MEAN = 0, /* time-weighted mean: rates, ratios (the default) */
+  SIM_AGG_SUM,      /* additive: counts (macs, requests)              */
+  SIM_AGG_MAX,      /* peaks (peak_sram_bytes)                        */
+  SIM_AGG_LAST      /* the latest run's value                         */
+} sim_agg;
+
 typedef struct sim_metric {
   char key[SIM_NAME_MAX]; /* JSON key, e.g. "row_hit_rate" */
   double value;
+  sim_agg agg;
 } sim_metric;
 
 typedef struct sim_report {
@@ -289,18 +298,30 @@ typedef struct sim_report {
 /* init creates an empty stats registry; fini frees everything. */
 int sim_report_init(sim_report *r);
 void sim_report_fini(sim_report *r);
-/* Sets (or replaces) a headline metric. */
+/* Sets (or replaces) a headline metric; sim_report_metric combines as
+ * SIM_AGG_MEAN, sim_report_metric_agg says how. */
 int sim_report_metric(sim_report *r, const char *key, double value);
+int sim_report_metric_agg(sim_report *r, const char *key, double value,
+                          sim_agg agg);
 /* Returns the metric value or `dflt` if absent. */
 double sim_report_get(const sim_report *r, const char *key, double dflt);
 int sim_report_push_op(sim_report *r, const sim_op_record *op);
 /* Sum of all energy components (stats with unit "pJ", kind SUM), in pJ. */
 double sim_report_energy_pj(const sim_report *r);
+/* The energy breakdown: calls fn(ud, component, joules) once per component
+ * (its "pJ" SUM statistics added up, times 1e-12), in order of first
+ * registration; fn may be NULL.  Returns the total in J, summed in that
+ * order from exactly the values passed to fn, so every writer (JSON, the
+ * database, the text report) prints the same total and breakdown. */
+double sim_report_energy_breakdown(const sim_report *r,
+                                   void (*fn)(void *ud, const char *comp,
+                                              double j),
+                                   void *ud);
 /* Appends run `src` after `dst` in time: latency, cycles, dram_bytes and
  * every statistic add up (registering any dst lacks); ops are copied
- * shifted by dst's latency; metrics are not merged (callers recompute
- * them); util becomes the time-weighted mean.  Used for multi-step runs
- * (decode of T tokens). */
+ * shifted by dst's latency; each metric combines by its sim_agg (a mean
+ * is weighted by the runs' latencies), and so does util (a mean).  Used
+ * for multi-step runs (decode of T tokens). */
 int sim_report_append(sim_report *dst, const sim_report *src);
 
 /* ---------------------------------------------------------------------- */
@@ -328,6 +349,14 @@ int sim_val_add(sim_val_table *t, const sim_val_row *row);
 void sim_val_free(sim_val_table *t);
 /* Error as used for the tolerance: relative, or absolute if tol_abs. */
 double sim_val_error(const sim_val_row *row);
+/* A row with published = NAN is informational (ours only, nothing to
+ * miss).  sim_val_pass is 1 only for a published figure within tol. */
+typedef enum sim_val_verdict {
+  SIM_VAL_MISS = 0,
+  SIM_VAL_PASS = 1,
+  SIM_VAL_INFO = 2
+} sim_val_verdict;
+sim_val_verdict sim_val_check(const sim_val_row *row);
 int sim_val_pass(const sim_val_row *row);
 
 #ifdef __cplusplus

@@ -161,4 +161,5 @@ const arch_ops dram_arch_ops = {
     .fini = dram_fini,
     .run = dram_run_sched,
     .trace = dram_trace,
+    .validate = dram_validate,
 };

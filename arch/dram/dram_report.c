@@ -107,22 +107,26 @@ int dram_fill_report(const dram_spec *s, const dram_counters *c,
 
   double hits = (double)(c->rd_hits + c->wr_hits);
   double sec = (double)ps * 1e-12;
+  /* Counts add up over appended runs; ratios and rates combine as
+   * time-weighted means. */
   const struct {
     const char *k;
     double v;
+    sim_agg agg;
   } m[] = {
-      {"requests", (double)(c->reads + c->writes)},
-      {"reads", (double)c->reads},
-      {"writes", (double)c->writes},
+      {"requests", (double)(c->reads + c->writes), SIM_AGG_SUM},
+      {"reads", (double)c->reads, SIM_AGG_SUM},
+      {"writes", (double)c->writes, SIM_AGG_SUM},
       {"avg_read_latency_cycles",
-       c->reads_done ? (double)c->rd_lat_sum_cyc / (double)c->reads_done : 0},
-      {"row_hit_rate", col ? hits / (double)col : 0},
+       c->reads_done ? (double)c->rd_lat_sum_cyc / (double)c->reads_done : 0,
+       SIM_AGG_MEAN},
+      {"row_hit_rate", col ? hits / (double)col : 0, SIM_AGG_MEAN},
       {"bandwidth_gbps",
-       sec > 0 ? (double)rep->dram_bytes / sec * 1e-9 : 0},
-      {"act_count", (double)c->cmds[DRAM_CMD_ACT]},
+       sec > 0 ? (double)rep->dram_bytes / sec * 1e-9 : 0, SIM_AGG_MEAN},
+      {"act_count", (double)c->cmds[DRAM_CMD_ACT], SIM_AGG_SUM},
   };
   for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
-    if ((rc = sim_report_metric(rep, m[i].k, m[i].v)))
+    if ((rc = sim_report_metric_agg(rep, m[i].k, m[i].v, m[i].agg)))
       return sim_err_set(err, rc, "dram: out of memory");
   return 0;
 }

@@ -4,26 +4,22 @@
  * one table row per figure: published, ours, error, tolerance, verdict,
  * source, and the note that explains a miss.  Exit 1 if a row misses.
  *
- * A suite is a function that appends sim_val_rows; each model keeps its
- * published figures (with sources) in its own code, next to the model.
+ * A suite is an architecture class's validate entry (arch_ops): it appends
+ * sim_val_rows and keeps its published figures (with sources) in its own
+ * code, next to the model.
  */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "arch/dram/dram.h"
+#include "arch/arch.h"
 #include "cli.h"
 #include "results/res.h"
 
-static const struct {
-  const char *name;
-  int (*fn)(sim_val_table *, sim_err *);
-  const char *what;
-} g_suites[] = {
-    {"dram", dram_validate, "DDR4/HBM2 DRAM model vs DRAMsim3 traces"},
-};
-#define N_SUITES (sizeof g_suites / sizeof g_suites[0])
+/* The suites are the architecture classes that have one (arch_ops.
+ * validate): each model keeps its published figures, with sources, next
+ * to the model. */
 
 static void print_table(const sim_val_table *t) {
   printf("%-6s %-24s %-26s %14s %14s %8s %7s  %s\n", "SUITE", "ITEM",
@@ -44,7 +40,7 @@ static void print_table(const sim_val_table *t) {
     }
     printf("%-6s %-24s %-26s %14.6g %14.6g %8s %7s  %s\n", r->suite, r->item,
            r->metric, r->published, r->ours, e, tol,
-           info ? "info" : sim_val_pass(r) ? "pass" : "MISS");
+           info ? "info" : sim_val_check(r) == SIM_VAL_PASS ? "pass" : "MISS");
     if (r->note[0]) printf("       note: %s\n", r->note);
   }
 }
@@ -91,8 +87,9 @@ int cmd_validate(int argc, char **argv) {
   cli_cmd c = {.name = "validate",
                .usage = "validate [--suite NAME] [--json] [--db FILE]",
                .summary = "Compares published results (papers, peer "
-                          "simulators) with tfsim's, figure by figure.\n"
-                          "Suites: dram.",
+                          "simulators) with tfsim's, figure by figure; one "
+                          "suite per architecture class that has one "
+                          "(dram).",
                .opts = opts};
   sim_err err = {0};
   int rc = cli_parse(&c, argc, argv, &err);
@@ -105,11 +102,21 @@ int cmd_validate(int argc, char **argv) {
   if (cli_get(&c, "--db")->seen &&
       (rc = res_db_open(cli_get(&c, "--db")->str, &db, &err)))
     return cli_fail(&err);
-  for (size_t i = 0; i < N_SUITES; i++) {
-    if (want && strcmp(want, g_suites[i].name)) continue;
+  char known[256] = "";
+  size_t kl = 0, n_suites = 0, k = 0;
+  const arch_ops *const *cls = arch_classes();
+  for (size_t i = 0; cls[i]; i++)
+    if (cls[i]->validate) {
+      int w = snprintf(known + kl, sizeof known - kl, "%s%s",
+                       n_suites ? ", " : "", cls[i]->cls);
+      if (w > 0 && (size_t)w < sizeof known - kl) kl += (size_t)w;
+      n_suites++;
+    }
+  for (size_t i = 0; cls[i]; i++) {
+    if (!cls[i]->validate || (want && strcmp(want, cls[i]->cls))) continue;
     found = 1;
-    cli_progress("validate", i, N_SUITES);
-    if ((rc = g_suites[i].fn(&t, &err))) {
+    cli_progress("validate", k++, n_suites);
+    if ((rc = cls[i]->validate(&t, &err))) {
       sim_val_free(&t);
       res_db_close(db);
       return cli_fail(&err);
@@ -117,7 +124,8 @@ int cmd_validate(int argc, char **argv) {
   }
   if (!found) {
     res_db_close(db);
-    return cli_usage_error(&c, "unknown suite '%s' (known: dram)", want);
+    return cli_usage_error(&c, "unknown suite '%s' (known: %s)", want,
+                           known);
   }
   if (db && (rc = res_write_validation(db, &t, NULL, &err))) {
     sim_val_free(&t);
@@ -131,7 +139,7 @@ int cmd_validate(int argc, char **argv) {
     print_table(&t);
   int miss = 0;
   for (size_t i = 0; i < t.n; i++)
-    if (!isnan(t.rows[i].published) && !sim_val_pass(&t.rows[i])) miss++;
+    miss += sim_val_check(&t.rows[i]) == SIM_VAL_MISS;
   if (!cli_get(&c, "--json")->seen)
     printf("\n%zu rows, %d miss\n", t.n, miss);
   sim_val_free(&t);

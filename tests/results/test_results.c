@@ -982,6 +982,28 @@ static void test_validation(void) {
   /* Validation runs are not design points for regress. */
   int n;
   CU_ASSERT_EQUAL(res_regress(p, p, 0, NULL, &n, &err), 0);
+
+  /* An informational row (nothing published) is neither pass nor fail: a
+   * table of passes and infos is a "pass" run with 0 failed. */
+  char p2[512];
+  path_of(p2, sizeof p2, "validate_info.db");
+  sim_val_table t2 = {0};
+  row.ours = 101;
+  row.note[0] = '\0';
+  sim_val_add(&t2, &row);
+  row.published = NAN;
+  strcpy(row.metric, "energy_pj");
+  sim_val_add(&t2, &row);
+  CU_ASSERT_EQUAL_FATAL(res_db_open(p2, &db, &err), 0);
+  CU_ASSERT_EQUAL(res_write_validation(db, &t2, &id, &err), 0);
+  res_db_close(db);
+  sim_val_free(&t2);
+  qs(p2, "SELECT status FROM runs", s, sizeof s);
+  CU_ASSERT_STRING_EQUAL(s, "pass");
+  CU_ASSERT_EQUAL(q1(p2, "SELECT value FROM metrics WHERE key = "
+                         "'validation.failed'"), 0);
+  CU_ASSERT_EQUAL(q1(p2, "SELECT count(*) FROM validation WHERE pass IS "
+                         "NULL"), 1);
 }
 
 static void test_merge(void) {
