@@ -41,11 +41,9 @@ static int roofline_map(const wl_cascade *w, const arch_model *a,
     s.rd_bytes = wl_op_in_bytes(w, op);
     s.wr_bytes = wl_op_out_bytes(w, op);
     s.repeat = op->repeat ? op->repeat : 1;
-    /* The schedule keeps the latest dependencies (the op runs after all
-     * earlier ops anyway, in order). */
-    uint32_t nd = op->n_deps;
-    uint32_t first = nd > SIM_OP_MAX_DEPS ? nd - SIM_OP_MAX_DEPS : 0;
-    for (uint32_t d = first; d < nd; d++) s.deps[s.n_deps++] = op->deps[d];
+    _Static_assert(SIM_OP_MAX_DEPS >= WL_MAX_DEPS,
+                   "a schedule op must hold every dependency of an einsum");
+    for (uint32_t d = 0; d < op->n_deps; d++) s.deps[s.n_deps++] = op->deps[d];
     int rc = sim_sched_push(out, &s);
     if (rc < 0) return sim_err_set(err, rc, "out of memory");
   }

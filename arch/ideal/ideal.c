@@ -101,15 +101,15 @@ static double ideal_t_memory(const ideal_state *st, const sim_sched_op *op) {
 
 static int check_pos(const sim_cfg *c, sim_err *err, const char *key,
                      double v) {
-  if (!(v > 0) || !isfinite(v))
-    return sim_cfg_fail(c, err, key, "must be > 0 (got %g)", v);
+  if (!isfinite(v)) return sim_cfg_fail(c, err, key, "must be finite");
+  if (!(v > 0)) return sim_cfg_fail(c, err, key, "must be > 0 (got %g)", v);
   return 0;
 }
 
 static int check_nonneg(const sim_cfg *c, sim_err *err, const char *key,
                         double v) {
-  if (!(v >= 0) || !isfinite(v))
-    return sim_cfg_fail(c, err, key, "must be >= 0 (got %g)", v);
+  if (!isfinite(v)) return sim_cfg_fail(c, err, key, "must be finite");
+  if (!(v >= 0)) return sim_cfg_fail(c, err, key, "must be >= 0 (got %g)", v);
   return 0;
 }
 
@@ -131,16 +131,16 @@ static int ideal_init(const sim_cfg *c, void **state, sim_err *err) {
       (rc = check_nonneg(c, err, "ideal.energy.static_w",
                          s->energy->static_w)))
     return rc;
-  double period = 1e6 / s->clock_mhz; /* ps */
-  if (period < 1)
-    return sim_cfg_failc(c, err, SIM_ERANGE, "ideal.clock_mhz",
-                         "clock period below 1 ps is not representable");
-  if (period >= 1.8e19)
+  uint64_t period_ps;
+  if (sim_s_to_ps(1e-6 / s->clock_mhz, &period_ps))
     return sim_cfg_failc(c, err, SIM_ERANGE, "ideal.clock_mhz",
                          "clock period overflows 64-bit picoseconds");
+  if (period_ps < 1)
+    return sim_cfg_failc(c, err, SIM_ERANGE, "ideal.clock_mhz",
+                         "clock period below 1 ps is not representable");
   ideal_state *st = sim_calloc(1, sizeof *st);
   if (!st) return sim_err_set(err, SIM_ENOMEM, "out of memory");
-  st->period_ps = (uint64_t)llround(period);
+  st->period_ps = period_ps;
   st->macs_per_us = s->macs_per_cycle * s->clock_mhz;
   st->elem_per_us = s->elem_ops_per_cycle * s->clock_mhz;
   st->gbps = s->mem_bw_gbps;
@@ -208,6 +208,16 @@ static void ideal_start_next(sim_engine *e, ideal_run *r) {
   size_t i = r->next++;
   const sim_sched_op *op = &r->sched->ops[i];
   const ideal_state *st = r->st;
+  uint64_t x;
+  if (sim_mul_u64(op->macs, op->repeat, &x) ||
+      sim_mul_u64(op->elem_ops, op->repeat, &x) ||
+      sim_add_u64(op->rd_bytes, op->wr_bytes, &x) ||
+      sim_mul_u64(x, op->repeat, &x)) {
+    r->rc = sim_err_set(r->err, SIM_ERANGE,
+                        "op %s: counts x repeat overflow 64 bits", op->name);
+    sim_stop(e);
+    return;
+  }
   double t_c = ideal_t_compute(st, op), t_m = ideal_t_memory(st, op);
   double t = ceil(t_c > t_m ? t_c : t_m);
   r->t_compute_ps += t_c;
@@ -272,7 +282,8 @@ static int ideal_run_sched(void *state, const sim_cfg *cfg,
   double peak_macs = st->macs_per_us * 1e-6 * (double)t_end;
   rep->util = peak_macs > 0 ? (double)sim_stat_u64(s, r.h_macs) / peak_macs
                             : 0.0;
-  return sim_report_metric(rep, "macs", (double)sim_stat_u64(s, r.h_macs));
+  return sim_report_metric_agg(rep, "macs", (double)sim_stat_u64(s, r.h_macs),
+                               SIM_AGG_SUM);
 }
 
 const arch_ops ideal_arch_ops = {

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 /* ---------------------------------------------------------------------- */
@@ -730,6 +731,10 @@ int sim_cfg_dump(const sim_cfg *c, char **out_yaml, sim_err *err) {
 int sim_cfg_peek(const char *path, const char *key, char **out,
                  sim_err *err) {
   *out = NULL;
+  struct stat sb;
+  if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+    return sim_err_set(err, SIM_EINVAL, "%s: is a directory, not a YAML "
+                       "file", path);
   FILE *f = fopen(path, "rb");
   if (!f)
     return sim_err_set(err, SIM_ENOENT, "%s: cannot read file: %s", path,
@@ -742,6 +747,7 @@ int sim_cfg_peek(const char *path, const char *key, char **out,
     return sim_err_set(err, SIM_ENOMEM, "out of memory");
   }
   yaml_parser_set_input_file(&p, f);
+  int top_seen = 0;
   while (!done) {
     if (!yaml_parser_parse(&p, &ev)) {
       rc = sim_err_set(err, SIM_EINVAL, "%s:%d:%d: YAML syntax error: %s",
@@ -750,10 +756,30 @@ int sim_cfg_peek(const char *path, const char *key, char **out,
                        p.problem ? p.problem : "error");
       break;
     }
+    /* The document must be a mapping of keys. */
+    if (!top_seen && (ev.type == YAML_MAPPING_START_EVENT ||
+                      ev.type == YAML_SEQUENCE_START_EVENT ||
+                      ev.type == YAML_SCALAR_EVENT ||
+                      ev.type == YAML_ALIAS_EVENT)) {
+      top_seen = 1;
+      if (ev.type != YAML_MAPPING_START_EVENT) {
+        rc = sim_err_set(err, SIM_EINVAL, "%s:%d: the document must be a "
+                         "mapping of keys (name: ..., class: ...)", path,
+                         (int)ev.start_mark.line + 1);
+        yaml_event_delete(&ev);
+        break;
+      }
+    }
     switch (ev.type) {
     case YAML_STREAM_END_EVENT: done = 1; break;
     case YAML_MAPPING_START_EVENT:
     case YAML_SEQUENCE_START_EVENT:
+      if (depth == 1 && found && !expect_key) {
+        rc = sim_err_set(err, SIM_EINVAL, "%s:%d: %s: must be a single "
+                         "value", path, (int)ev.start_mark.line + 1, key);
+        done = 1;
+        break;
+      }
       if (depth == 1) expect_key = 1; /* a nested value: next is a key */
       depth++;
       break;
@@ -783,6 +809,9 @@ int sim_cfg_peek(const char *path, const char *key, char **out,
   }
   yaml_parser_delete(&p);
   fclose(f);
+  if (!rc && !*out && !top_seen)
+    rc = sim_err_set(err, SIM_EINVAL, "%s:1: the file is empty (expected "
+                     "name: ..., class: ...)", path);
   if (!rc && !*out)
     rc = sim_err_set(err, SIM_EINVAL, "%s:1: %s: missing required key", path,
                      key);

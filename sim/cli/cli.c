@@ -113,20 +113,73 @@ int cli_usage_error(const cli_cmd *c, const char *fmt, ...) {
   return 2;
 }
 
+/* Quotes an argument for a POSIX shell when it needs it, so the stored
+ * command line can be pasted back. */
+static int needs_quote(const char *a) {
+  if (!*a) return 1;
+  for (; *a; a++)
+    if (!((*a >= 'a' && *a <= 'z') || (*a >= 'A' && *a <= 'Z') ||
+          (*a >= '0' && *a <= '9') || strchr("-_./=:,+@%", *a)))
+      return 1;
+  return 0;
+}
+
 void cli_join_argv(int argc, char **argv, char *out, size_t n) {
   size_t l = 0;
   out[0] = '\0';
-  for (int i = 0; i < argc; i++) {
-    int w = snprintf(out + l, n - l, "%s%s", i ? " " : "", argv[i]);
-    if (w < 0 || (size_t)w >= n - l) break;
-    l += (size_t)w;
+  for (int i = 0; i < argc && l + 1 < n; i++) {
+    if (i) out[l++] = ' ';
+    if (!needs_quote(argv[i])) {
+      int w = snprintf(out + l, n - l, "%s", argv[i]);
+      if (w < 0 || (size_t)w >= n - l) break;
+      l += (size_t)w;
+      continue;
+    }
+    if (l + 1 < n) out[l++] = '\'';
+    for (const char *p = argv[i]; *p && l + 5 < n; p++) {
+      if (*p == '\'') {
+        memcpy(out + l, "'\\''", 4);
+        l += 4;
+      } else {
+        out[l++] = *p;
+      }
+    }
+    if (l + 1 < n) out[l++] = '\'';
+    out[l] = '\0';
   }
+  out[l < n ? l : n - 1] = '\0';
+}
+
+static void print_component(void *ud, const char *comp, double j) {
+  int *n = ud;
+  printf("%s%s %.4g J", (*n)++ ? ", " : "  (", comp, j);
+}
+
+void cli_print_report(const sim_report *r) {
+  double lat_s = (double)r->latency_ps * 1e-12;
+  printf("%-10s%llu (%s clock)\n", "cycles", (unsigned long long)r->cycles,
+         r->clock);
+  printf("%-10s%.6g ms\n", "latency", lat_s * 1e3);
+  printf("%-10s%.6g J", "energy", sim_report_energy_breakdown(r, NULL, NULL));
+  /* The breakdown, grouped as --json's energy_breakdown_j. */
+  int n = 0;
+  sim_report_energy_breakdown(r, print_component, &n);
+  printf("%s\n", n ? ")" : "");
+  printf("%-10s%.1f %%\n", "util", r->util * 100);
+  printf("%-10s%.6g GB\n", "dram", (double)r->dram_bytes * 1e-9);
+  for (size_t i = 0; i < r->n_metrics; i++)
+    printf("%-24s%.6g\n", r->metrics[i].key, r->metrics[i].value);
 }
 
 const char *cli_config_dir(void) {
   const char *env = getenv("TFSIM_ARCH_DIR");
+  struct stat st;
   if (env && *env) return env;
-  return TFSIM_SOURCE_DIR "/arch/configs";
+  /* The source tree this binary was built from, else the working
+   * directory's arch/configs (a relocated checkout). */
+  if (stat(TFSIM_SOURCE_DIR "/arch/configs", &st) == 0 && S_ISDIR(st.st_mode))
+    return TFSIM_SOURCE_DIR "/arch/configs";
+  return "arch/configs";
 }
 
 void cli_progress(const char *label, size_t i, size_t n) {

@@ -31,6 +31,10 @@ static int list_archs(void) {
         files[n++] = sim_strdup(e->d_name);
     }
     closedir(d);
+  } else {
+    fprintf(stderr, "tfsim: %s: cannot open the presets folder (set "
+            "TFSIM_ARCH_DIR)\n", dir);
+    return 2;
   }
   qsort(files, (size_t)n, sizeof files[0], cmp_str);
   printf("%-34s %-8s %s\n", "PRESET", "CLASS", "FILE");

@@ -2,6 +2,7 @@
  * cmd_results.c — `tfsim report`, `tfsim regress` and `tfsim sweep` (the
  * latter not built yet: it says so and exits 2).
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -56,8 +57,9 @@ int cmd_regress(int argc, char **argv) {
   double tol = 1.0;
   if (cli_get(&c, "--tol")->seen) {
     char *end;
-    tol = strtod(cli_get(&c, "--tol")->str, &end);
-    if (*end || !(tol >= 0))
+    const char *ts = cli_get(&c, "--tol")->str;
+    tol = strtod(ts, &end);
+    if (end == ts || *end || !(tol >= 0) || !isfinite(tol))
       return cli_usage_error(&c, "--tol: '%s' is not a percentage >= 0",
                              cli_get(&c, "--tol")->str);
   }

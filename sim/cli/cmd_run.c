@@ -10,7 +10,9 @@
  * The database is opened before any work, so an unwritable path fails
  * fast; the run is written in one transaction only after it succeeded.
  */
+#include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,22 +41,20 @@ static int run_step(const wl_model *m, const wl_opts *o, arch_model *am,
     goto out;
   }
   if ((rc = arch_run(am, &s, &step, err))) goto out;
+  /* Statistics add up; each metric combines by its own sim_agg. */
   if ((rc = sim_report_append(rep, &step))) {
     sim_err_set(err, rc, "out of memory");
     goto out;
-  }
-  /* Headline metrics of a single step carry over. */
-  for (size_t i = 0; i < step.n_metrics; i++) {
-    double prev = sim_report_get(rep, step.metrics[i].key, 0.0);
-    if ((rc = sim_report_metric(rep, step.metrics[i].key,
-                                prev + step.metrics[i].value)))
-      goto out;
   }
 out:
   sim_report_fini(&step);
   sim_sched_fini(&s);
   wl_cascade_free(w);
   return rc;
+}
+
+static int cmp_cstr(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static char *run_params_json(const wl_model *m, const wl_opts *o,
@@ -69,14 +69,25 @@ static char *run_params_json(const wl_model *m, const wl_opts *o,
   json_object_set_new(j, "model", json_string(m->name));
   json_object_set_new(j, "phase", json_string(wl_phase_name(o->phase)));
   json_object_set_new(j, "batch", json_integer((json_int_t)o->batch));
-  json_object_set_new(j, "seq", json_integer((json_int_t)o->seq));
+  /* Only the options that define this design point: a decode step has no
+   * prompt (unless encoder-decoder), a prefill no generation, a ViT no
+   * sequence option. */
+  if (m->arch != WL_ARCH_VIT &&
+      (o->phase == WL_PREFILL || m->arch == WL_ARCH_ENCDEC))
+    json_object_set_new(j, "seq", json_integer((json_int_t)o->seq));
   json_object_set_new(j, "kv", json_integer((json_int_t)o->kv));
-  json_object_set_new(j, "gen", json_integer((json_int_t)o->gen));
+  if (o->phase == WL_DECODE)
+    json_object_set_new(j, "gen", json_integer((json_int_t)o->gen));
   json_object_set_new(j, "scope", json_string(wl_scope_name(o->scope)));
   json_object_set_new(j, "precision", json_string(wl_precision_name(o->prec)));
   json_object_set_new(j, "attention", json_string(wl_attn_form_name(o->form)));
-  for (int i = 0; i < sets->n_multi; i++)
-    json_array_append_new(js, json_string(sets->multi[i]));
+  /* Sorted, so the same overrides in another order are the same design
+   * point (results/ keys runs by their options). */
+  const char *sorted[CLI_MAX_MULTI];
+  int ns = sets->n_multi;
+  memcpy(sorted, sets->multi, (size_t)ns * sizeof sorted[0]);
+  qsort(sorted, (size_t)ns, sizeof sorted[0], cmp_cstr);
+  for (int i = 0; i < ns; i++) json_array_append_new(js, json_string(sorted[i]));
   json_object_set_new(j, "set", js);
   char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
   json_decref(j);
@@ -114,6 +125,8 @@ int cmd_run(int argc, char **argv) {
       {.name = "--json", .kind = CLI_FLAG, .help = "print one JSON object"},
       {.name = "--ops", .kind = CLI_FLAG,
        .help = "with --json: include the per-op timeline"},
+      {.name = "--no-ops", .kind = CLI_FLAG,
+       .help = "with --db: do not store per-op rows (long decode runs)"},
       {0}};
   cli_cmd c = {.name = "run",
                .usage = "run --arch FILE --model NAME|config.json [--mapper "
@@ -153,16 +166,30 @@ int cmd_run(int argc, char **argv) {
   if (cli_get(&c, "--seq")->seen) o.seq = (uint64_t)cli_get(&c, "--seq")->num;
   if (cli_get(&c, "--gen")->seen) o.gen = (uint64_t)cli_get(&c, "--gen")->num;
   if (cli_get(&c, "--kv")->seen) {
-    char *end;
     const char *s = cli_get(&c, "--kv")->str;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v < 0)
+    char *end;
+    errno = 0;
+    unsigned long long v = s[0] >= '0' && s[0] <= '9'
+                               ? strtoull(s, &end, 10) : (end = (char *)s, 0);
+    if (!*s || *end || end == s)
       return cli_usage_error(&c, "--kv: '%s' is not an integer >= 0", s);
-    o.kv = (uint64_t)v;
+    if (errno == ERANGE || v > UINT32_MAX)
+      return cli_usage_error(&c, "--kv: '%s' is out of range", s);
+    o.kv = v;
   }
   if (o.phase == WL_PREFILL && cli_get(&c, "--gen")->seen)
     return cli_usage_error(&c, "--gen applies to --phase decode");
   if ((rc = wl_opts_check(&model, &o, &err))) return cli_fail(&err);
+  if (o.phase == WL_DECODE && o.gen > 1) {
+    /* The last step must fit too: check before simulating any. */
+    wl_opts last = o;
+    last.kv = o.kv + o.gen - 1;
+    if ((rc = wl_opts_check(&model, &last, &err))) {
+      fprintf(stderr, "tfsim: --kv %llu + --gen %llu: %s\n",
+              (unsigned long long)o.kv, (unsigned long long)o.gen, err.msg);
+      return sim_err_exit_status(rc);
+    }
+  }
 
   arch_model am;
   res_db *db = NULL;
@@ -212,12 +239,12 @@ int cmd_run(int argc, char **argv) {
   meta.params_json = params;
   meta.cmdline = cmdline;
   if (cli_get(&c, "--ops")->seen) meta.flags |= RES_F_JSON_OPS;
+  if (cli_get(&c, "--no-ops")->seen) meta.flags |= RES_F_DB_NO_OPS;
   if (db && (rc = res_write_run(db, &meta, &rep, &meta.run_id, &err)))
     goto fail;
   if (cli_get(&c, "--json")->seen) {
     if ((rc = res_report_json(stdout, &meta, &rep, &err))) goto fail;
   } else {
-    double e_j = sim_report_energy_pj(&rep) * 1e-12;
     printf("model     %s (%s, %.4g B params)\n", model.name,
            wl_arch_kind_name(model.arch),
            (double)wl_model_params(&model) * 1e-9);
@@ -225,19 +252,17 @@ int cmd_run(int argc, char **argv) {
            o_arch->str);
     printf("mapper    %s, %zu ops%s\n", used_mapper, n_sched_ops,
            steps > 1 ? " per step" : "");
-    printf("phase     %s, batch %llu, seq %llu, kv %llu%s\n",
-           wl_phase_name(o.phase), (unsigned long long)o.batch,
-           (unsigned long long)o.seq, (unsigned long long)o.kv,
-           steps > 1 ? ", steps" : "");
-    if (steps > 1) printf("steps     %llu\n", (unsigned long long)steps);
-    printf("cycles    %llu (%s clock)\n", (unsigned long long)rep.cycles,
-           rep.clock);
-    printf("latency   %.6g ms\n", lat_s * 1e3);
     if (o.phase == WL_DECODE)
-      printf("per token %.6g ms\n", sim_report_get(&rep, "ms_per_token", 0));
-    printf("energy    %.6g J\n", e_j);
-    printf("util      %.1f %%\n", rep.util * 100);
-    printf("dram      %.6g GB\n", (double)rep.dram_bytes * 1e-9);
+      printf("phase     decode, batch %llu, kv %llu, %llu step%s\n",
+             (unsigned long long)o.batch, (unsigned long long)o.kv,
+             (unsigned long long)steps, steps > 1 ? "s" : "");
+    else
+      printf("phase     prefill, batch %llu, seq %llu\n",
+             (unsigned long long)o.batch,
+             (unsigned long long)(model.arch == WL_ARCH_VIT
+                                      ? wl_model_vit_tokens(&model)
+                                      : o.seq));
+    cli_print_report(&rep);
     if (db)
       printf("stored    run %lld in %s\n", (long long)meta.run_id, o_db->str);
   }

@@ -94,12 +94,7 @@ int cmd_trace(int argc, char **argv) {
   } else {
     printf("arch      %s (%s)\n", meta.arch_name, o_arch->str);
     printf("trace     %s\n", o_tr->str);
-    printf("cycles    %llu (%s)\n", (unsigned long long)rep.cycles,
-           rep.clock);
-    printf("time      %.6g s\n", (double)rep.latency_ps * 1e-12);
-    for (size_t i = 0; i < rep.n_metrics; i++)
-      printf("%-26s %.6g\n", rep.metrics[i].key, rep.metrics[i].value);
-    printf("energy    %.6g J\n", sim_report_energy_pj(&rep) * 1e-12);
+    cli_print_report(&rep);
     if (db) printf("stored    run %lld in %s\n", (long long)meta.run_id,
                    o_db->str);
   }

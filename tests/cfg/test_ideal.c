@@ -144,10 +144,18 @@ static void test_roofline_conserves(void) {
   }
   CU_ASSERT_EQUAL(macs, t.macs);
   CU_ASSERT_EQUAL(r1.ops[r1.n_ops - 1].end_ps, r1.latency_ps);
-  /* A mapper of another class is refused. */
+  /* An unknown mapper, and a mapper of another class, are refused. */
   sim_sched s2;
   CU_ASSERT_EQUAL(map_run("nope", w, &g_m, &s2, &err), SIM_ENOENT);
   sim_sched_fini(&s2);
+  arch_model dram;
+  CU_ASSERT_EQUAL_FATAL(arch_load(&dram, TFSIM_SOURCE_DIR
+                                  "/arch/configs/ddr4-3200-8gb-x8-1ch1r.yaml",
+                                  NULL, 0, &err), 0);
+  CU_ASSERT_EQUAL(map_run("roofline", w, &dram, &s2, &err), SIM_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "targets class 'ideal'"));
+  sim_sched_fini(&s2);
+  arch_unload(&dram);
   sim_report_fini(&r1);
   sim_report_fini(&r2);
   sim_sched_fini(&s);

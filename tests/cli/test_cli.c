@@ -200,6 +200,45 @@ static void test_bad_inputs(void) {
   snprintf(args, sizeof args, "run --arch %s --model gpt2 --phase warp", good);
   BAD(args, NULL, "warp");
   BAD("run --model gpt2", NULL, "--arch is required");
+
+  /* Counts that would wrap 64 bits are an error, not a wrong number. */
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --batch "
+           "1000000000 --seq 1024 --db %s", good, db);
+  BAD(args, db, "2^64", "batch or sequence too large");
+  /* The class chose the schema: it cannot be overridden. */
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --set class=dram "
+           "--db %s", good, db);
+  BAD(args, db, "--set: class: cannot be overridden");
+  /* Decode past the learned positions is caught before any step runs,
+   * naming the options. */
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --phase decode "
+           "--kv 1020 --gen 8 --db %s", good, db);
+  BAD(args, db, "--kv 1020 + --gen 8", "max_pos 1024");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --phase decode "
+           "--kv 99999999999999999999", good);
+  BAD(args, NULL, "--kv", "out of range");
+  /* A model file with absurd sizes. */
+  const char *huge = file("huge.json", "{\"model_type\": \"gpt2\", "
+                          "\"n_embd\": 1073741825, \"n_layer\": 2, "
+                          "\"n_head\": 1, \"vocab_size\": 100, "
+                          "\"n_positions\": 64}");
+  snprintf(args, sizeof args, "run --arch %s --model %s --seq 8", good, huge);
+  BAD(args, NULL, "d_model", "exceeds the limit");
+  /* Not a YAML mapping, empty, a directory, a list as class. */
+  const char *lst = file("list.yaml", "- a\n- b\n");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2", lst);
+  BAD(args, NULL, "list.yaml:1: the document must be a mapping");
+  const char *empty = file("empty.yaml", "");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2", empty);
+  BAD(args, NULL, "empty.yaml:1: the file is empty");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2", g_dir);
+  BAD(args, NULL, "is a directory");
+  const char *lcls = file("lcls.yaml", "name: t\nclass: [ideal]\n");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2", lcls);
+  BAD(args, NULL, "lcls.yaml:2: class: must be a single value");
+  const char *inf = ideal_with("inf.yaml", "1e400");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2", inf);
+  BAD(args, NULL, "inf.yaml:5: ideal.macs_per_cycle: must be finite");
   BAD("nosuchcommand", NULL, "unknown command");
 }
 
@@ -253,8 +292,25 @@ static void test_run_json_and_db(void) {
   CU_ASSERT_DOUBLE_EQUAL(sum, e, e * 1e-12);
   double u = json_number_value(json_object_get(j, "util"));
   CU_ASSERT(u > 0 && u <= 1);
-  json_decref(j);
   CU_ASSERT_EQUAL(db_runs(db), 1);
+  /* The database holds the very same headline figures as --json. */
+  sqlite3 *hh;
+  sqlite3_stmt *q;
+  sqlite3_open(db, &hh);
+  const char *heads[] = {"energy_j", "latency_s", "cycles", "util", NULL};
+  for (int i = 0; heads[i]; i++) {
+    CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(hh, "SELECT value FROM metrics "
+                                             "WHERE key = ?1", -1, &q, NULL),
+                          SQLITE_OK);
+    sqlite3_bind_text(q, 1, heads[i], -1, SQLITE_STATIC);
+    CU_ASSERT_EQUAL(sqlite3_step(q), SQLITE_ROW);
+    double dbv = sqlite3_column_double(q, 0);
+    double jv = json_number_value(json_object_get(j, heads[i]));
+    CU_ASSERT_EQUAL(memcmp(&dbv, &jv, sizeof dbv), 0);
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(hh);
+  json_decref(j);
   /* The resolved configuration (with the override) is stored. */
   sqlite3 *h;
   sqlite3_open(db, &h);
@@ -263,7 +319,7 @@ static void test_run_json_and_db(void) {
                                            -1, &st, NULL), SQLITE_OK);
   CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
   const char *y = (const char *)sqlite3_column_text(st, 0);
-  CU_ASSERT_PTR_NOT_NULL(y && strstr(y, "mem_bw_gbps: 2.5"));
+  CU_ASSERT_PTR_NOT_NULL(y && strstr(y, "mem_bw_gbps: 2.5000000000000000e+02\n"));
   sqlite3_finalize(st);
   sqlite3_close(h);
 }
@@ -278,9 +334,26 @@ static void test_decode_steps(void) {
   CU_ASSERT_PTR_NOT_NULL_FATAL(j);
   double lat = json_number_value(json_object_get(j, "latency_s"));
   double mpt = json_number_value(json_object_get(j, "ms_per_token"));
+  double macs4 = json_number_value(json_object_get(j, "macs"));
   CU_ASSERT(mpt > 0);
   CU_ASSERT_DOUBLE_EQUAL(mpt, lat * 1e3 / 4, mpt * 1e-9);
   json_decref(j);
+  /* The cache grows a token per step: four steps from kv 100 do more
+   * attention work than four copies of the first step, and exactly the
+   * sum of the four single steps. */
+  double sum = 0, first = 0;
+  for (int k = 0; k < 4; k++) {
+    snprintf(args, sizeof args, "run --arch %s --model gpt2-s --phase "
+             "decode --kv %d --json", good, 100 + k);
+    CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+    json_t *s1 = json_loads(g_out, 0, NULL);
+    double m1 = json_number_value(json_object_get(s1, "macs"));
+    if (k == 0) first = m1;
+    sum += m1;
+    json_decref(s1);
+  }
+  CU_ASSERT(macs4 > 4 * first);
+  CU_ASSERT_DOUBLE_EQUAL(macs4, sum, 0);
 }
 
 static CU_TestInfo tests[] = {
