@@ -33,6 +33,11 @@
  * (REF) are lifted to rank level: "every bank ready" is the max over the
  * banks, which is what the rank node holds.
  *
+ * The controller compiles the rows once per channel into, for every pair
+ * (command, bank), a flat list of (entry range, latency) over one block
+ * holding the bank-level and then the rank-level arrays, so an issue is a
+ * short loop of max-stores (dram_ctrl.c build_ops / apply_timing).
+ *
  * This equals DRAMsim3's per-bank arrays (channel_state.cc UpdateTiming:
  * same bank / other banks of the group / other groups / other ranks) as
  * long as a same-bank latency is never below the same pair's latency at a
@@ -90,12 +95,17 @@
  *     was submitted;
  *   - the earliest completion (a binary heap on (cycle, sequence));
  *   - the next refresh request k * interval;
- *   - the earliest cycle a command becomes ready: per bank queue a lower
- *     bound qlb[b] kept exact when the queue or its bank changed (dirty)
- *     and valid otherwise, because earliest-issue times only grow;
+ *   - the earliest cycle a command becomes ready: per bank queue its
+ *     earliest issue cycle qb[b], recomputed for every queue after a
+ *     change (a queue of one kind reads it at two offsets, qoe / qor,
+ *     kept when the queue, its bank or its refresh hold changes; queues
+ *     of several kinds take the min over them), with their minimum and
+ *     the round-robin winner at it in the same pass; between changes qb
+ *     stays a valid lower bound because earliest-issue times only grow;
  *   - while a refresh is pending, its PRE/REF readiness.
  *
- * Cycles in (T, E) are skipped: each rank adds their count to its
+ * With dual_cmd the bounds are recomputed before the second pick, which
+ * then goes straight to the winner.  Cycles in (T, E) are skipped: each rank adds their count to its
  * active- or precharge-standby counter.  Processing E may find nothing
  * after all (a lower bound was not tight); it then tightens the bound.
  * dram_sys_set_no_skip(1) processes every cycle instead; a test runs both

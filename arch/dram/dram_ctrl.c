@@ -4,11 +4,11 @@
  * skipping.  The design, the DRAMsim3 mechanism it reproduces and the
  * skipping argument are in dramInt.h (sections 2 and 3).
  *
- * Cost per processed cycle: O(banks) for the round-robin visit (one
- * comparison per queue whose lower bound lies ahead), O(cmd_queue_size)
- * for each queue probed, O(trans_queue_size) for the transaction move,
- * O(constraints of the issued command) for the timing update.  Idle
- * cycles cost nothing.
+ * Cost per processed cycle: O(banks) for the bound pass after a state
+ * change (two loads and a few compares per queue, recompute_bounds),
+ * O(cmd_queue_size) for each queue probed or changed, O(banks) for the
+ * transaction move, O(entries raised) for the timing update (a flat list
+ * per command and bank, build_ops).  Idle cycles cost nothing.
  *
  * Ownership: a dram_sys owns its channels and every transaction; it
  * borrows the spec.  Callbacks run inside dram_tick / dram_advance and may

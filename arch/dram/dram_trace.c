@@ -19,7 +19,7 @@
  * the file through a 1 MiB buffer with a hand-written parser (no sscanf);
  * the usual DRAMsim3 line ("0x1f40 READ 0", single spaces) takes a one-pass
  * fast path (fast_line), anything else the general one with its messages:
- * a million lines parse in about 15 ms.  A malformed
+ * a million lines parse in about 20 ms.  A malformed
  * line is "path:LINE: ..." SIM_EINVAL; an address beyond the configured
  * capacity is "path:LINE: ..." SIM_ERANGE.
  */
