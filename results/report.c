@@ -81,13 +81,17 @@ static void res_str_add(res_str *b, const char *s) {
   res_str_addn(b, s, strlen(s));
 }
 
-/* "phase=decode,seq=1024" from canonical params JSON ("" for {}). */
-static void res_params_short(res_str *b, const char *params) {
+/* "phase=decode,seq=1024" from canonical params JSON ("" for {}).  Only
+ * the keys in `only` (a JSON object used as a set) when it is non-NULL;
+ * "model" never, since the workload part of a label names it. */
+static void res_params_short(res_str *b, const char *params,
+                             const json_t *only) {
   json_t *o = json_loads(params, 0, NULL);
   const char *k;
   json_t *v;
   int first = 1;
   json_object_foreach(o, k, v) {
+    if (!strcmp(k, "model") || (only && !json_object_get(only, k))) continue;
     if (!first) res_str_add(b, ",");
     first = 0;
     res_str_add(b, k);
@@ -111,7 +115,7 @@ enum { RES_L_WORKLOAD = 1, RES_L_ARCH = 2, RES_L_MAPPER = 4, RES_L_PARAMS = 8,
  * safe inside double quotes (sim_malloc'd, NULL when out of memory). */
 static char *res_label_mask(const char *workload, const char *arch,
                             const char *mapper, const char *params,
-                            unsigned mask) {
+                            unsigned mask, const json_t *only) {
   res_str b = {0};
   res_str_add(&b, "");
   const char *part[3] = {workload, arch, mapper};
@@ -121,8 +125,14 @@ static char *res_label_mask(const char *workload, const char *arch,
       res_str_add(&b, part[i]);
     }
   if ((mask & RES_L_PARAMS) && strcmp(params, "{}") != 0) {
+    size_t at = b.len;
     if (b.len) res_str_add(&b, " ");
-    res_params_short(&b, params);
+    size_t mark = b.len;
+    res_params_short(&b, params, only);
+    if (b.len == mark && !b.oom) { /* nothing printed: drop the space */
+      b.len = at;
+      b.s[at] = '\0';
+    }
   }
   if (b.oom) {
     sim_free(b.s);
@@ -136,7 +146,7 @@ static char *res_label_mask(const char *workload, const char *arch,
 
 char *res__label(const char *workload, const char *arch, const char *mapper,
                  const char *params) {
-  return res_label_mask(workload, arch, mapper, params, RES_L_ALL);
+  return res_label_mask(workload, arch, mapper, params, RES_L_ALL, NULL);
 }
 
 /* The label parts that differ between design points: a report of one
@@ -151,6 +161,37 @@ static unsigned res_label_varying(const res__point *p, size_t n) {
     if (strcmp(p[i].params, p[0].params)) m |= RES_L_PARAMS;
   }
   return m ? m : RES_L_ALL;
+}
+
+/* The option keys whose values are not the same in every point (a JSON
+ * object used as a set, owned by the caller), so a bar is labelled by what
+ * distinguishes it: "gpt2-xl set=[ideal.mem_bw_gbps=3350]", not every
+ * option of the run.  NULL (all keys) for a single point. */
+static json_t *res_params_varying(const res__point *p, size_t n) {
+  if (n < 2) return NULL;
+  json_t *vary = json_object();
+  json_t **o = sim_calloc(n, sizeof *o);
+  if (!vary || !o) {
+    json_decref(vary);
+    sim_free(o);
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) o[i] = json_loads(p[i].params, 0, NULL);
+  for (size_t i = 0; i < n; i++) {
+    const char *k;
+    json_t *v;
+    json_object_foreach(o[i], k, v) {
+      if (json_object_get(vary, k)) continue;
+      for (size_t j = 0; j < n; j++)
+        if (!json_equal(v, json_object_get(o[j], k))) {
+          json_object_set_new(vary, k, json_true());
+          break;
+        }
+    }
+  }
+  for (size_t i = 0; i < n; i++) json_decref(o[i]);
+  sim_free(o);
+  return vary;
 }
 
 /* mkdir -p. */
@@ -383,7 +424,7 @@ static int res_write_pareto(res_rep *r, sim_err *err) {
     v[n].lat = sqlite3_column_double(st, 5);
     v[n].e = sqlite3_column_double(st, 6);
     v[n].label = res__label(s[0], s[1], s[2], s[3]);
-    v[n].workload = res_label_mask(s[0], "", "", "{}", RES_L_WORKLOAD);
+    v[n].workload = res_label_mask(s[0], "", "", "{}", RES_L_WORKLOAD, NULL);
     n++;
     if (!v[n - 1].label || !v[n - 1].workload) goto oom;
   }
@@ -704,11 +745,16 @@ int res_report(const char *db_path, const char *out_dir, sim_err *err) {
   r.labels = sim_calloc(r.n, sizeof *r.labels);
   if (!r.labels) goto oom;
   unsigned mask = res_label_varying(r.pt, r.n);
+  json_t *vary = res_params_varying(r.pt, r.n);
   for (size_t i = 0; i < r.n; i++) {
     r.labels[i] = res_label_mask(r.pt[i].workload, r.pt[i].arch,
-                                 r.pt[i].mapper, r.pt[i].params, mask);
-    if (!r.labels[i]) goto oom;
+                                 r.pt[i].mapper, r.pt[i].params, mask, vary);
+    if (!r.labels[i]) {
+      json_decref(vary);
+      goto oom;
+    }
   }
+  json_decref(vary);
   rc = res_mkdirs(out_dir, err);
   if (!rc) rc = res_write_runs(&r, err);
   if (!rc) rc = res_load_energy(&r, err);
