@@ -311,7 +311,8 @@ int wl_opts_check(const wl_model *m, const wl_opts *o, sim_err *err) {
   if (o->phase == WL_DECODE &&
       (m->arch == WL_ARCH_ENCODER || m->arch == WL_ARCH_VIT))
     return sim_err_set(err, SIM_EINVAL,
-                       "phase decode: model '%s' is an %s, not a decoder",
+                       "phase decode: model '%s' is of kind %s; decode "
+                       "needs a decoder",
                        m->name, wl_arch_kind_name(m->arch));
   if (o->phase == WL_DECODE && m->arch == WL_ARCH_ENCDEC && o->seq == 0)
     return sim_err_set(err, SIM_EINVAL,

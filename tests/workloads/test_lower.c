@@ -443,8 +443,8 @@ static void test_opts_errors(void) {
   sim_err e;
   CU_ASSERT_EQUAL(wl_lower(&m, &o, &c, &e), SIM_EINVAL);
   CU_ASSERT_PTR_NULL(c);
-  CU_ASSERT_STRING_EQUAL(e.msg, "phase decode: model 'bert-base' is an "
-                                "encoder, not a decoder");
+  CU_ASSERT_STRING_EQUAL(e.msg, "phase decode: model 'bert-base' is of "
+                                "kind encoder; decode needs a decoder");
   m = find("gpt2-s");
   wl_opts_default(&o);
   o.seq = 2048;
