@@ -1195,6 +1195,29 @@ int dram_can_accept(const dram_sys *s, uint64_t addr, int is_write) {
   return dram__can_accept(s, addr, is_write);
 }
 
+/* A fresh transaction for a decoded request (the caller sets what differs
+ * between reads and writes); *out is its index. */
+static int txn_new(dram__chan *c, const dram_spec *sp, const dram_addr *a,
+                   uint64_t addr, uint64_t id, uint64_t now, uint32_t *out) {
+  uint32_t i = txn_alloc(c);
+  if (i == DRAM__NIL) {
+    int rc = txn_grow(c);
+    if (rc) return rc;
+    i = txn_alloc(c);
+  }
+  dram__txn *t = &c->txn[i];
+  memset(t, 0, sizeof *t);
+  t->addr = addr;
+  t->id = id;
+  t->added_cyc = now;
+  t->row = a->ro;
+  t->col = a->co;
+  t->bank = (a->ra * sp->bankgroups + a->bg) * sp->banks_per_group + a->ba;
+  t->next_same = DRAM__NIL;
+  *out = i;
+  return 0;
+}
+
 int dram_submit(dram_sys *s, uint64_t addr, int is_write, uint64_t id,
                 dram_done_fn done, void *ctx) {
   const dram_spec *sp = s->spec;
@@ -1215,20 +1238,9 @@ int dram_submit(dram_sys *s, uint64_t addr, int is_write, uint64_t id,
     if (amap_get(&c->pend_wr, addr) != DRAM__NIL) {
       c->cnt.writes_issued++; /* merged into the buffered write */
     } else {
-      uint32_t i = txn_alloc(c);
-      if (i == DRAM__NIL) {
-        if ((rc = txn_grow(c))) return rc;
-        i = txn_alloc(c);
-      }
+      uint32_t i;
+      if ((rc = txn_new(c, sp, &a, addr, id, now, &i))) return rc;
       dram__txn *t = &c->txn[i];
-      memset(t, 0, sizeof *t);
-      t->addr = addr;
-      t->id = id;
-      t->added_cyc = now;
-      t->row = a.ro;
-      t->col = a.co;
-      t->bank = (a.ra * sp->bankgroups + a.bg) * sp->banks_per_group + a.ba;
-      t->next_same = DRAM__NIL;
       t->is_write = 1;
       if ((rc = amap_put(&c->pend_wr, addr, i))) return rc;
       tq_push(&c->wb, t->bank, i, c->tseq++);
@@ -1249,22 +1261,11 @@ int dram_submit(dram_sys *s, uint64_t addr, int is_write, uint64_t id,
         if (now + 2 > c->last_ret_cyc) c->last_ret_cyc = now + 2;
       }
     } else {
-      uint32_t i = txn_alloc(c);
-      if (i == DRAM__NIL) {
-        if ((rc = txn_grow(c))) return rc;
-        i = txn_alloc(c);
-      }
+      uint32_t i;
+      if ((rc = txn_new(c, sp, &a, addr, id, now, &i))) return rc;
       dram__txn *t = &c->txn[i];
-      memset(t, 0, sizeof *t);
-      t->addr = addr;
-      t->id = id;
-      t->added_cyc = now;
       t->done = done;
       t->ctx = ctx;
-      t->row = a.ro;
-      t->col = a.co;
-      t->bank = (a.ra * sp->bankgroups + a.bg) * sp->banks_per_group + a.ba;
-      t->next_same = DRAM__NIL;
       uint32_t head = amap_get(&c->pend_rd, addr);
       if (head != DRAM__NIL) {
         while (c->txn[head].next_same != DRAM__NIL)
