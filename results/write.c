@@ -14,7 +14,7 @@
  *   3. report metrics, except headline keys;
  *   4. per statistic: a components row and a metrics row "component.name";
  *   5. per op: an ops row (unless RES_F_DB_NO_OPS).
- * energy_j is the sum of the energy statistics (sim_report_energy_pj),
+ * energy_j is the sum of the energy statistics (sim_report_energy_breakdown),
  * the same figure res_report_json prints.
  *
  * Cost: one prepared INSERT per row, O(metrics + stats + ops) per run.

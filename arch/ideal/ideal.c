@@ -161,7 +161,7 @@ typedef struct ideal_run {
   int rc;
   sim_err *err;
   int h_macs, h_elem, h_rd, h_wr, h_e_compute, h_e_dram;
-  double t_compute_ps;
+  int compute_bound;  /* of the op in flight, decided when it starts */
 } ideal_run;
 
 static void ideal_start_next(sim_engine *e, ideal_run *r);
@@ -170,7 +170,6 @@ static void ideal_op_done(sim_engine *e, void *ctx, uint64_t idx) {
   ideal_run *r = ctx;
   const sim_sched_op *op = &r->sched->ops[idx];
   const ideal_state *st = r->st;
-  double t_c = ideal_t_compute(st, op), t_m = ideal_t_memory(st, op);
   sim_op_record rec;
   memset(&rec, 0, sizeof rec);
   memcpy(rec.name, op->name, sizeof rec.name);
@@ -184,7 +183,7 @@ static void ideal_op_done(sim_engine *e, void *ctx, uint64_t idx) {
   rec.energy_pj = (double)rec.macs * st->e.mac_pj +
                   (double)rec.elem_ops * st->e.elem_op_pj +
                   (double)(rec.rd_bytes + rec.wr_bytes) * st->e.dram_byte_pj;
-  strcpy(rec.bound, t_c >= t_m ? "compute" : "memory");
+  strcpy(rec.bound, r->compute_bound ? "compute" : "memory");
   sim_stats *s = r->rep->stats;
   sim_stat_add(s, r->h_macs, rec.macs);
   sim_stat_add(s, r->h_elem, rec.elem_ops);
@@ -220,7 +219,7 @@ static void ideal_start_next(sim_engine *e, ideal_run *r) {
   }
   double t_c = ideal_t_compute(st, op), t_m = ideal_t_memory(st, op);
   double t = ceil(t_c > t_m ? t_c : t_m);
-  r->t_compute_ps += t_c;
+  r->compute_bound = t_c >= t_m;
   r->op_start = sim_now(e);
   if (!(t < 1.8e19)) {
     r->rc = sim_err_set(r->err, SIM_ERANGE,
