@@ -1,5 +1,5 @@
 /*
- * cli.h — shared pieces of the tfsim command line (sim/cli/): a small
+ * cli.h — shared pieces of the tfsim command line (cli/): a small
  * option parser with one table per subcommand, error printing with the
  * exit-status rule (2 for bad input), and the subcommand entry points.
  *
