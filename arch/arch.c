@@ -97,3 +97,83 @@ int arch_run(arch_model *m, const sim_sched *sched, sim_report *rep,
                        "schedule", m->cfg.path, m->ops->cls);
   return m->ops->run(m->state, &m->cfg, sched, rep, err);
 }
+
+uint64_t arch_compulsory_bytes(const sim_sched *s) {
+  size_t n = s->n_tensors;
+  if (!n) return 0;
+  unsigned char *rd = sim_calloc(n, 1), *wr = sim_calloc(n, 1);
+  uint64_t *mult = sim_calloc(n, sizeof *mult);
+  uint64_t total = 0;
+  if (!rd || !wr || !mult) goto out;
+  for (size_t i = 0; i < s->n_ops; i++) {
+    const sim_sched_op *op = &s->ops[i];
+    uint64_t it = sim_sched_op_iters(s, op);
+    for (unsigned k = 0; k < op->n_in; k++) {
+      rd[op->in[k]] = 1;
+      if (!mult[op->in[k]]) mult[op->in[k]] = it;
+    }
+    for (unsigned k = 0; k < op->n_out; k++) {
+      wr[op->out[k]] = 1;
+      if (!mult[op->out[k]]) mult[op->out[k]] = it;
+    }
+  }
+  for (size_t t = 0; t < n; t++) {
+    const sim_tensor *tn = &s->tensors[t];
+    if (!mult[t]) continue; /* not used by any op */
+    if (tn->kind == SIM_T_KV || !rd[t] || !wr[t]) total += tn->bytes * mult[t];
+  }
+out:
+  sim_free(rd);
+  sim_free(wr);
+  sim_free(mult);
+  return total;
+}
+
+int arch_exec_report(const sim_sched *s, const sim_exec_result *xr,
+                     uint64_t period_ps, const char *clk, int offchip,
+                     double (*op_pj)(void *ctx, const sim_sched *s,
+                                     size_t op, uint64_t inst),
+                     void *ctx, sim_report *rep, sim_err *err) {
+  uint64_t lat = xr->end_ps;
+  rep->latency_ps = lat;
+  rep->cycles = period_ps ? lat / period_ps : 0;
+  snprintf(rep->clock, sizeof rep->clock, "%s", clk);
+  uint64_t off = 0;
+  for (size_t i = 0; i < s->n_ops; i++) {
+    const sim_sched_op *op = &s->ops[i];
+    const sim_exec_opstat *st = &xr->ops[i];
+    sim_op_record r;
+    memset(&r, 0, sizeof r);
+    memcpy(r.name, op->name, sizeof r.name);
+    r.layer = op->layer;
+    r.start_ps = st->first_ps == SIM_T_NEVER ? 0 : st->first_ps;
+    r.end_ps = st->last_ps;
+    r.macs = op->macs * st->inst;
+    r.elem_ops = op->elem_ops * st->inst;
+    for (int l = 0; l < s->n_levels; l++) {
+      if (offchip >= 0 && l != offchip) continue;
+      r.rd_bytes += op->rd_bytes[l] * st->inst;
+      r.wr_bytes += op->wr_bytes[l] * st->inst;
+    }
+    if (offchip >= 0) off += r.rd_bytes + r.wr_bytes;
+    r.energy_pj = op_pj ? op_pj(ctx, s, i, st->inst) : 0;
+    snprintf(r.bound, sizeof r.bound, "%s",
+             2 * st->mem_bound > st->waves ? "memory" : "compute");
+    if (sim_report_push_op(rep, &r))
+      return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  }
+  rep->dram_bytes = off;
+  int rc = 0;
+  for (int u = 0; u < s->n_units && !rc; u++) {
+    char key[SIM_NAME_MAX];
+    snprintf(key, sizeof key, "util_%s", s->units[u]);
+    double cap = (double)xr->unit_count[u] * (double)lat;
+    rc = sim_report_metric(rep, key, cap > 0 ? xr->unit_busy_ps[u] / cap : 0);
+  }
+  if (!rc) rc = sim_report_metric_int(rep, "overlap_ps", xr->overlap_ps);
+  if (!rc && offchip >= 0)
+    rc = sim_report_metric_int(rep, "compulsory_bytes",
+                               arch_compulsory_bytes(s));
+  if (rc) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  return 0;
+}

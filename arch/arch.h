@@ -85,4 +85,26 @@ const arch_header *arch_header_of(const arch_model *m);
 int arch_run(arch_model *m, const sim_sched *sched, sim_report *rep,
              sim_err *err);
 
+/* Fills the parts of rep every executor-driven class shares, from the
+ * executor's result: latency_ps and cycles (period_ps of clock `clk`),
+ * one op record per schedule op (aggregated over instances and
+ * iterations: first start, last end, totals; bound "memory" when most of
+ * its jobs took longer than their compute), utilisation per unit kind
+ * ("util_<kind>": busy unit-time / (units x latency)), overlap_ps (time
+ * with two or more unit kinds busy), and the off-chip traffic of level
+ * `offchip` (-1: none) as dram_bytes next to the schedule's compulsory
+ * bytes (compulsory_bytes: every weight, KV-cache and activation tensor
+ * that enters or leaves the schedule, once).  op_pj (may be NULL) gives
+ * each op's energy for its record. */
+int arch_exec_report(const sim_sched *s, const sim_exec_result *xr,
+                     uint64_t period_ps, const char *clk, int offchip,
+                     double (*op_pj)(void *ctx, const sim_sched *s,
+                                     size_t op, uint64_t inst),
+                     void *ctx, sim_report *rep, sim_err *err);
+/* Bytes of the tensors a schedule must move off chip at least once:
+ * tensors never written by an op (weights, inputs, the KV cache read),
+ * tensors never read (outputs), and KV-cache tensors, each times the
+ * iterations of the group that uses it. */
+uint64_t arch_compulsory_bytes(const sim_sched *s);
+
 #endif /* TFSIM_ARCH_H */

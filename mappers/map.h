@@ -27,6 +27,19 @@ typedef struct map_ops {
 } map_ops;
 
 const map_ops *const *map_list(void); /* NULL-terminated */
+
+/* Building blocks for mappers that start from the cascade (roofline.c):
+ * the schedule function of a cascade op, the tensor kind of a cascade
+ * tensor, the cascade's tensors as the schedule's tensor table (home
+ * `level`), op i as a schedule op on `unit` with its traffic on `level`,
+ * and layers lowered with repeat = depth as groups (see roofline.c). */
+sim_fn map_fn_of(const wl_op *op);
+sim_tensor_kind map_tensor_kind_of(wl_tensor_kind k);
+int map_cascade_tensors(const wl_cascade *w, sim_sched *out, int level,
+                        sim_err *err);
+int map_cascade_op(const wl_cascade *w, size_t i, int unit, int level,
+                   sim_sched_op *out);
+int map_cascade_groups(const wl_cascade *w, sim_sched *out, sim_err *err);
 const map_ops *map_find(const char *name);
 const map_ops *map_default_for(const char *arch_cls);
 

@@ -100,7 +100,8 @@ static int res_headline(res_db *db, int64_t run, const sim_report *rep,
   for (size_t i = 0; i < rep->n_metrics; i++) {
     const sim_metric *m = &rep->metrics[i];
     if (res__is_headline(m->key)) continue;
-    int rc = res_metric(db, run, m->key, m->value, "", "report", err);
+    int rc = res_metric(db, run, m->key, m->value,
+                        m->type == SIM_MT_BOOL ? "bool" : "", "report", err);
     if (rc) return rc;
   }
   return 0;

@@ -46,7 +46,24 @@ int sim_report_metric_agg(sim_report *r, const char *key, double value,
   strncpy(m->key, key, sizeof m->key - 1);
   m->value = value;
   m->agg = agg;
+  m->type = SIM_MT_NUM;
   return 0;
+}
+
+int sim_report_metric_bool(sim_report *r, const char *key, int yes) {
+  int rc = sim_report_metric_agg(r, key, yes ? 1.0 : 0.0, SIM_AGG_MIN);
+  if (!rc)
+    for (size_t i = 0; i < r->n_metrics; i++)
+      if (strcmp(r->metrics[i].key, key) == 0) r->metrics[i].type = SIM_MT_BOOL;
+  return rc;
+}
+
+int sim_report_metric_int(sim_report *r, const char *key, uint64_t v) {
+  int rc = sim_report_metric_agg(r, key, (double)v, SIM_AGG_SUM);
+  if (!rc)
+    for (size_t i = 0; i < r->n_metrics; i++)
+      if (strcmp(r->metrics[i].key, key) == 0) r->metrics[i].type = SIM_MT_INT;
+  return rc;
 }
 
 double sim_report_get(const sim_report *r, const char *key, double dflt) {
@@ -182,6 +199,7 @@ int sim_report_append(sim_report *dst, const sim_report *src) {
       case SIM_AGG_SUM: v = d->value + m->value; break;
       case SIM_AGG_MAX: v = d->value > m->value ? d->value : m->value; break;
       case SIM_AGG_LAST: break;
+      case SIM_AGG_MIN: v = d->value < m->value ? d->value : m->value; break;
       case SIM_AGG_MEAN:
         if (t1 > 0)
           v = (d->value * (double)t0 + m->value * (double)src->latency_ps) /
@@ -191,7 +209,12 @@ int sim_report_append(sim_report *dst, const sim_report *src) {
     }
     int rc = sim_report_metric_agg(dst, m->key, v, m->agg);
     if (rc) return rc;
+    for (size_t j = 0; j < dst->n_metrics; j++)
+      if (strcmp(dst->metrics[j].key, m->key) == 0)
+        dst->metrics[j].type = m->type;
   }
+  if (!dst->schedule[0]) memcpy(dst->schedule, src->schedule,
+                                sizeof dst->schedule);
   if (t1 > 0)
     dst->util = (dst->util * (double)t0 + src->util * (double)src->latency_ps) /
                 (double)t1;

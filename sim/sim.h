@@ -208,47 +208,272 @@ uint64_t sim_stat_u64(const sim_stats *s, int h);
 double sim_stat_f64(const sim_stats *s, int h); /* any kind, as double */
 
 /* ---------------------------------------------------------------------- */
-/* Schedule: what a mapper hands to an architecture model.  Plain data,   */
-/* serialisable (sim_sched_write_json is in results/), testable without a */
-/* model.  An op is one einsum (or a fused group) of the workload placed  */
-/* on a unit of the architecture.                                         */
+/* Schedule v2: what a mapper hands to an architecture model.  Plain data, */
+/* versioned, serialisable (res_sched_write_json / res_sched_read_json in  */
+/* results/), testable without a model.  docs/schedule.md is the format.  */
+/*                                                                        */
+/*  levels   the memory levels the schedule moves data through, by name   */
+/*           ("dram", "l2", "gbuf", "smem", "reg"); the architecture      */
+/*           declares which it has, the executor checks the names.       */
+/*  units    the unit kinds ops are bound to, by name ("core", "pe2d",    */
+/*           "pe1d", "sm", "asic", "bank"); counts come from the arch.    */
+/*  tensors  id (index), name, bytes, precision, kind, home level and an  */
+/*           optional placement (address, channel, bank; -1 = unplaced). */
+/*  ops      one einsum (or a fused group) on one unit kind: its shape    */
+/*           (ranks and sizes), compute function, precision, the tensors  */
+/*           it reads and writes, work and traffic per level PER          */
+/*           INSTANCE, and `count` identical instances (thread blocks,   */
+/*           tiles) that may run on as many units at once.                */
+/*  groups   repetition without expansion: ops [first, first + n) run     */
+/*           `iters` times; inside an iteration the ops' deps hold;       */
+/*           `carry` edges make iteration i+1 of `to` wait for iteration  */
+/*           i of `from` (a software-pipelined tile loop, a decode step,  */
+/*           a layer stack, the FuseMax key-tile cascade).                */
+/*  payload  an opaque JSON object per schedule and per op, for what only */
+/*           one class needs (a PIM command stream, a GPU grid).          */
+/*                                                                        */
+/* Dependencies (op.deps, indices < own): to an op in the same group, the  */
+/* same iteration; from a group op to an op before the group, once; from */
+/* an op after a group to a group op, that op's last iteration.           */
 /* ---------------------------------------------------------------------- */
 
-typedef enum sim_op_kind {
-  SIM_OP_MAC = 0,   /* multiply-accumulate contraction (GEMM, GEMV)   */
-  SIM_OP_REDUCE,    /* max / sum reduction                            */
-  SIM_OP_ELEM,      /* element-wise (exp, div, gelu, add, ...)        */
-  SIM_OP_MOVE,      /* pure data movement (embedding gather, KV write) */
-  SIM_OP_KIND_COUNT
-} sim_op_kind;
-
+#define SIM_SCHED_VERSION 2
 #define SIM_NAME_MAX 48
-#define SIM_OP_MAX_DEPS 8 /* == WL_MAX_DEPS: a schedule keeps every edge */
+#define SIM_KIND_MAX 16    /* level and unit-kind names */
+#define SIM_LEVEL_MAX 6    /* memory levels per schedule */
+#define SIM_UNIT_MAX 8     /* unit kinds per schedule */
+#define SIM_OP_MAX_RANKS 8
+#define SIM_OP_MAX_IN 4
+#define SIM_OP_MAX_OUT 2
+#define SIM_OP_MAX_DEPS 8  /* == WL_MAX_DEPS: a schedule keeps every edge */
+#define SIM_GROUP_MAX_CARRY 8
+
+typedef enum sim_prec {
+  SIM_P_FP32 = 0, SIM_P_FP16, SIM_P_BF16, SIM_P_INT8, SIM_P_INT4,
+  SIM_P_INT32, SIM_P_FP8, SIM_P_TF32, SIM_PREC_COUNT
+} sim_prec;
+
+/* The compute function of an op: what one point of its iteration space
+ * does.  MAC is the contraction; MAX/SUM reduce; the rest are
+ * element-wise (SUB_EXP = exp(a - b), the softmax numerator). */
+typedef enum sim_fn {
+  SIM_FN_MAC = 0, SIM_FN_MAX, SIM_FN_SUM, SIM_FN_EXP, SIM_FN_SUB_EXP,
+  SIM_FN_SUB, SIM_FN_ADD, SIM_FN_MUL, SIM_FN_DIV, SIM_FN_SCALE,
+  SIM_FN_GELU, SIM_FN_SILU, SIM_FN_RELU, SIM_FN_RSQRT, SIM_FN_TANH,
+  SIM_FN_COPY, SIM_FN_FILL, SIM_FN_GATHER, SIM_FN_MOVE, SIM_FN_COUNT
+} sim_fn;
+
+typedef enum sim_tensor_kind {
+  SIM_T_WEIGHT = 0, SIM_T_ACT, SIM_T_KV, SIM_T_SCRATCH, SIM_TKIND_COUNT
+} sim_tensor_kind;
+
+const char *sim_prec_name(sim_prec p);   /* "fp16"; "?" out of range */
+unsigned sim_prec_bits(sim_prec p);
+const char *sim_fn_name(sim_fn f);       /* "mac", "sub_exp", ... */
+const char *sim_tensor_kind_name(sim_tensor_kind k); /* "weight", "kv" */
+/* Name -> value; SIM_ENOENT if unknown. */
+int sim_prec_parse(const char *s, sim_prec *out);
+int sim_fn_parse(const char *s, sim_fn *out);
+int sim_tensor_kind_parse(const char *s, sim_tensor_kind *out);
+
+typedef struct sim_tensor {
+  char name[SIM_NAME_MAX];
+  uint64_t bytes;
+  uint8_t prec;      /* sim_prec */
+  uint8_t kind;      /* sim_tensor_kind */
+  int16_t level;     /* home level (index into levels), -1: none */
+  int64_t addr;      /* placement, -1: not placed */
+  int32_t channel;   /* -1: not placed */
+  int32_t bank;      /* -1: not placed */
+} sim_tensor;
+
+typedef struct sim_rank {
+  char name[SIM_KIND_MAX];
+  uint64_t size;
+} sim_rank;
 
 typedef struct sim_sched_op {
-  char name[SIM_NAME_MAX]; /* "L3.attn.qk" */
-  sim_op_kind kind;
-  int32_t layer;           /* -1 outside layers */
-  int32_t unit;            /* arch-specific unit index (0 = default) */
-  uint64_t macs;           /* multiply-accumulates */
-  uint64_t elem_ops;       /* element-wise and reduction operations */
-  uint64_t rd_bytes;       /* bytes read from the memory level mapped */
-  uint64_t wr_bytes;       /* bytes written */
-  uint32_t n_deps;         /* ops that must finish first (indices < own) */
+  char name[SIM_NAME_MAX];    /* "L3.attn.qk" */
+  uint8_t fn;                 /* sim_fn */
+  uint8_t prec;               /* sim_prec */
+  uint8_t unit;               /* unit kind (index into units) */
+  uint8_t n_ranks;
+  int32_t layer;              /* -1 outside layers */
+  int32_t group;              /* -1, or the group whose range holds it */
+  sim_rank ranks[SIM_OP_MAX_RANKS]; /* einsum shape, outer first */
+  uint64_t count;             /* identical instances, >= 1 */
+  uint64_t macs;              /* per instance */
+  uint64_t elem_ops;          /* per instance: element-wise + reduction */
+  uint64_t rd_bytes[SIM_LEVEL_MAX]; /* per instance, per level */
+  uint64_t wr_bytes[SIM_LEVEL_MAX];
+  uint8_t n_in, n_out;
+  int32_t in[SIM_OP_MAX_IN];  /* tensor ids read */
+  int32_t out[SIM_OP_MAX_OUT];/* tensor ids written */
+  uint32_t n_deps;
   uint32_t deps[SIM_OP_MAX_DEPS];
-  uint64_t repeat;         /* run this op `repeat` times (>= 1) */
+  char *payload;              /* JSON object text or NULL (owned) */
 } sim_sched_op;
 
+typedef struct sim_carry {
+  uint32_t from, to;          /* op indices inside the group */
+} sim_carry;
+
+typedef struct sim_sched_group {
+  char name[SIM_NAME_MAX];
+  uint32_t first, n;          /* ops [first, first + n) */
+  uint64_t iters;             /* >= 1 */
+  uint32_t n_carry;
+  sim_carry carry[SIM_GROUP_MAX_CARRY];
+} sim_sched_group;
+
 typedef struct sim_sched {
+  int version;                /* SIM_SCHED_VERSION */
   char mapper[SIM_NAME_MAX];
+  char levels[SIM_LEVEL_MAX][SIM_KIND_MAX];
+  int n_levels;
+  char units[SIM_UNIT_MAX][SIM_KIND_MAX];
+  int n_units;
+  sim_tensor *tensors;
+  size_t n_tensors, cap_tensors;
   sim_sched_op *ops;
   size_t n_ops, cap_ops;
+  sim_sched_group *groups;
+  size_t n_groups, cap_groups;
+  char *payload;              /* JSON object text or NULL (owned) */
 } sim_sched;
 
 void sim_sched_init(sim_sched *s, const char *mapper);
 void sim_sched_fini(sim_sched *s);
-/* Appends a copy of op; returns its index (>= 0) or SIM_ENOMEM. */
+/* Index of a level / unit kind by name, adding it if new: >= 0, or
+ * SIM_ERANGE when the table is full. */
+int sim_sched_level(sim_sched *s, const char *name);
+int sim_sched_unit(sim_sched *s, const char *name);
+/* Lookup only: index or -1. */
+int sim_sched_find_level(const sim_sched *s, const char *name);
+int sim_sched_find_unit(const sim_sched *s, const char *name);
+/* Appends copies; return the new index (>= 0) or SIM_ENOMEM.  An op's
+ * payload string is duplicated; count 0 becomes 1. */
+int sim_sched_push_tensor(sim_sched *s, const sim_tensor *t);
 int sim_sched_push(sim_sched *s, const sim_sched_op *op);
+/* Groups: ops [first, first + n) must exist and not belong to a group
+ * yet; sets their `group`.  Returns the group index or an error. */
+int sim_sched_push_group(sim_sched *s, const sim_sched_group *g);
+/* Replaces the schedule payload (duplicated; NULL clears). */
+int sim_sched_set_payload(sim_sched *s, const char *json);
+int sim_sched_set_op_payload(sim_sched *s, size_t op, const char *json);
+/* A tensor initialiser: everything unplaced, level -1. */
+void sim_tensor_init(sim_tensor *t, const char *name, uint64_t bytes,
+                     sim_prec prec, sim_tensor_kind kind);
+/* An op initialiser: count 1, group -1, layer -1. */
+void sim_sched_op_init(sim_sched_op *op, const char *name, sim_fn fn,
+                       sim_prec prec, int unit);
+/* Deep copy (dst initialised by the call). */
+int sim_sched_copy(sim_sched *dst, const sim_sched *src);
+/* Checks every reference and count: tensors, levels and units in range,
+ * deps pointing backwards, groups contiguous with carries inside,
+ * counts >= 1, per-op totals (per instance x count x iterations) within
+ * 64 bits.  The message names the op (or tensor, group) and the field:
+ * "op 'L0.qk' (#3): deps[1] = 7 is not an earlier op". */
+int sim_sched_check(const sim_sched *s, sim_err *err);
+/* Op totals over all instances and iterations (iters of its group). */
+uint64_t sim_sched_op_iters(const sim_sched *s, const sim_sched_op *op);
+uint64_t sim_sched_op_rd(const sim_sched_op *op, int level);
+uint64_t sim_sched_op_wr(const sim_sched_op *op, int level);
+
+/* ---------------------------------------------------------------------- */
+/* Executor: runs a schedule on the event engine (sim/exec.c).           */
+/*                                                                        */
+/* An op-iteration becomes ready when its dependencies are done; its      */
+/* instances are dispatched in waves onto the free units of its kind     */
+/* (FIFO by readiness, then op index); a wave of k instances runs as one  */
+/* job whose compute time is the model's cost of one instance and whose   */
+/* traffic is k instances' bytes.  Traffic on a level the architecture    */
+/* gives a bandwidth is shared among the jobs using it at once: max-min   */
+/* fair by instance (water-filling), recomputed whenever a job starts or  */
+/* ends; a job's duration at its current shares is max(compute, bytes /   */
+/* share) over its levels, and its progress carries over when the shares  */
+/* change.  A model that simulates an op itself (the DRAM back end)      */
+/* provides `start` and calls sim_exec_done() when the op finishes.       */
+/*                                                                        */
+/* Repetition: a group's iterations are instantiated in order, at most    */
+/* `window` in flight.  When the executor's whole state at the end of     */
+/* iteration i equals its state at the end of iteration i-1, shifted by   */
+/* one iteration and by the period P in time, the rest of the run is     */
+/* periodic: the remaining iterations are skipped by shifting every       */
+/* pending job by S x P and adding S periods of every counter.  That is  */
+/* exact (the next states are the same function of the same state), and */
+/* tests compare it with full expansion.                                  */
+/* ---------------------------------------------------------------------- */
+
+typedef struct sim_exec sim_exec;
+
+typedef struct sim_exec_unit {
+  char kind[SIM_KIND_MAX];
+  uint32_t count;             /* >= 1 */
+} sim_exec_unit;
+
+typedef struct sim_exec_level {
+  char name[SIM_KIND_MAX];
+  double gbps;                /* > 0: a shared bandwidth in 1e9 B/s;
+                                 0: free (on chip, or carried by the
+                                 model itself) */
+} sim_exec_level;
+
+typedef struct sim_exec_arch {
+  sim_exec_unit units[SIM_UNIT_MAX];
+  int n_units;
+  sim_exec_level levels[SIM_LEVEL_MAX];
+  int n_levels;
+  void *ctx;
+  /* Compute time in ps of ONE instance of op on its unit (>= 0, finite).
+   * Traffic on bandwidth levels is the executor's. */
+  int (*cost)(void *ctx, const sim_sched *s, size_t op, double *t_ps,
+              sim_err *err);
+  /* Optional: the model runs op (n_inst instances) itself and calls
+   * sim_exec_done(x, token) when it is done; return 0 or an error.
+   * Return 1 to decline (the executor then uses cost). */
+  int (*start)(void *ctx, sim_exec *x, const sim_sched *s, size_t op,
+               uint64_t iter, uint64_t n_inst, uint64_t token, sim_err *err);
+} sim_exec_arch;
+
+typedef struct sim_exec_opts {
+  uint32_t window;            /* iterations in flight per group (0: 8) */
+  int no_extrapolate;         /* 1: expand every iteration */
+} sim_exec_opts;
+
+/* Per op, over all instances and iterations. */
+typedef struct sim_exec_opstat {
+  uint64_t first_ps, last_ps; /* first dispatch, last completion */
+  uint64_t inst;              /* instances run */
+  uint64_t waves;             /* jobs */
+  double busy_ps;             /* sum over jobs of duration x instances */
+  double compute_ps;          /* sum of the compute part (x instances) */
+  uint64_t mem_bound;         /* jobs whose duration exceeded compute */
+} sim_exec_opstat;
+
+typedef struct sim_exec_result {
+  uint64_t end_ps;            /* last completion */
+  sim_exec_opstat *ops;       /* n_ops, owned */
+  size_t n_ops;
+  double unit_busy_ps[SIM_UNIT_MAX]; /* unit-ps busy per schedule unit */
+  uint32_t unit_count[SIM_UNIT_MAX]; /* units of each schedule kind */
+  uint64_t overlap_ps;        /* time with two or more unit kinds busy */
+  uint64_t jobs;              /* jobs simulated (not extrapolated) */
+  uint64_t iters_skipped;     /* iterations extrapolated */
+} sim_exec_result;
+
+void sim_exec_result_fini(sim_exec_result *r);
+/* Runs s on engine e from its current time.  The architecture must
+ * declare every unit kind and level the schedule names (an unknown one
+ * is an error naming it).  out is initialised by the call and owned by
+ * the caller (sim_exec_result_fini) even on error. */
+int sim_exec_run(sim_engine *e, const sim_sched *s, const sim_exec_arch *a,
+                 const sim_exec_opts *o, sim_exec_result *out, sim_err *err);
+/* From a model's `start`: the op started with `token` is finished now. */
+void sim_exec_done(sim_exec *x, uint64_t token);
+/* From a model: the run failed (stops the engine; sim_exec_run returns
+ * the error). */
+void sim_exec_fail(sim_exec *x, int code, const char *msg);
 
 /* ---------------------------------------------------------------------- */
 /* Report: what an architecture model returns from running a schedule,    */
@@ -273,19 +498,27 @@ typedef enum sim_agg {
   SIM_AGG_MEAN = 0, /* time-weighted mean: rates, ratios (the default) */
   SIM_AGG_SUM,      /* additive: counts (macs, requests)              */
   SIM_AGG_MAX,      /* peaks (peak_sram_bytes)                        */
-  SIM_AGG_LAST      /* the latest run's value                         */
+  SIM_AGG_LAST,     /* the latest run's value                         */
+  SIM_AGG_MIN       /* the smallest (a yes/no: all of them yes)       */
 } sim_agg;
+
+/* What a metric's value is, for printing: a number, a whole count, or a
+ * yes/no (JSON true/false, stored as 1/0 with unit "bool"). */
+typedef enum sim_mtype { SIM_MT_NUM = 0, SIM_MT_INT, SIM_MT_BOOL } sim_mtype;
 
 typedef struct sim_metric {
   char key[SIM_NAME_MAX]; /* JSON key, e.g. "row_hit_rate" */
   double value;
   sim_agg agg;
+  sim_mtype type;
 } sim_metric;
 
 typedef struct sim_report {
   uint64_t latency_ps;          /* end-to-end simulated time          */
   uint64_t cycles;              /* in the main clock domain           */
   char clock[SIM_NAME_MAX];     /* name of that domain                */
+  char schedule[96];            /* what kind of schedule ran, in words
+                                   ("unfused, op-serial roofline")     */
   double util;                  /* compute utilisation, 0..1          */
   uint64_t dram_bytes;          /* off-chip bytes moved               */
   sim_stats *stats;             /* owned: counters and energy (pJ)    */
@@ -303,6 +536,10 @@ void sim_report_fini(sim_report *r);
 int sim_report_metric(sim_report *r, const char *key, double value);
 int sim_report_metric_agg(sim_report *r, const char *key, double value,
                           sim_agg agg);
+/* A yes/no metric (SIM_AGG_MIN: combined by AND when appended). */
+int sim_report_metric_bool(sim_report *r, const char *key, int yes);
+/* A whole-count metric, added up when runs are appended. */
+int sim_report_metric_int(sim_report *r, const char *key, uint64_t v);
 /* Returns the metric value or `dflt` if absent. */
 double sim_report_get(const sim_report *r, const char *key, double dflt);
 int sim_report_push_op(sim_report *r, const sim_op_record *op);

@@ -89,9 +89,14 @@ static int dram_run_sched(void *state, const sim_cfg *cfg,
   for (size_t k = 0; k < sched->n_ops; k++) {
     const sim_sched_op *op = &sched->ops[k];
     uint64_t line = sp->line_bytes;
-    uint64_t n_rd = (op->rd_bytes + line - 1) / line;
-    uint64_t n_wr = (op->wr_bytes + line - 1) / line;
-    uint64_t rep_n = op->repeat ? op->repeat : 1, cyc = 0;
+    uint64_t rdb = 0, wrb = 0;
+    for (int l = 0; l < sched->n_levels; l++) {
+      rdb += op->rd_bytes[l];
+      wrb += op->wr_bytes[l];
+    }
+    uint64_t n_rd = (rdb + line - 1) / line;
+    uint64_t n_wr = (wrb + line - 1) / line;
+    uint64_t rep_n = op->count * sim_sched_op_iters(sched, op), cyc = 0;
     dram_get_counters(s, &before);
     if ((rc = run_op(s, sp, base, n_rd, n_wr, &cyc, err))) goto out;
     dram_get_counters(s, &after);
@@ -118,8 +123,8 @@ static int dram_run_sched(void *state, const sim_cfg *cfg,
     r.end_ps = t_ps;
     r.macs = op->macs * rep_n;
     r.elem_ops = op->elem_ops * rep_n;
-    r.rd_bytes = op->rd_bytes * rep_n;
-    r.wr_bytes = op->wr_bytes * rep_n;
+    r.rd_bytes = rdb * rep_n;
+    r.wr_bytes = wrb * rep_n;
     dram_counters d = after;
     for (int j = 0; j < DRAM_CMD_MAX; j++) d.cmds[j] -= before.cmds[j];
     d.act_stb_cyc -= before.act_stb_cyc;

@@ -1,44 +1,59 @@
 /*
- * ideal.c — the `ideal` roofline architecture: a compute peak, an
- * elementwise-op peak and one memory bandwidth.  Each scheduled op takes
+ * ideal.c — the `ideal` class: an unfused, op-serial roofline.  One
+ * compute unit ("core": a MAC peak per precision and an element-wise peak)
+ * and one memory level ("dram": a bandwidth and a capacity).  Run through
+ * the generic executor (sim/exec.c): each op's compute time is
  *
- *     t_op = max( macs / mac_rate + elem_ops / elem_rate,
- *                 (rd_bytes + wr_bytes) / mem_bw )
+ *     t_c = macs / mac_rate(precision) + elem_ops / elem_rate
  *
- * and ops run one after another (the schedule's order respects its
- * dependencies).  This is an honest upper bound on speed, not a model of
- * any particular chip's inefficiencies: nothing overlaps across ops, and
- * inside an op compute and memory overlap perfectly.
+ * and the executor makes it max(t_c, bytes / bandwidth); one core means
+ * ops run one after another in schedule order (the mapper's order
+ * respects the dependencies).  Inside an op compute and memory overlap
+ * perfectly; across ops nothing overlaps and nothing is fused.  That is
+ * an honest upper bound on speed, not a model of any chip's
+ * inefficiencies: the report labels it `"schedule": "unfused, op-serial
+ * roofline"`.
  *
- * The engine drives it: each op's completion is an event that starts the
- * next, so per-op start/end times come from the event timeline.
+ * Precision: ideal.macs_per_cycle is the rate of the preset's headline
+ * precision (fp16 and bf16); ideal.macs_per_cycle_prec gives the others
+ * (fp32, tf32, int8, int4, fp8), and ideal.energy.mac_pj_prec their energy
+ * per MAC.  A precision with no rate is an error naming the key to add.
+ *
+ * Capacity: ideal.capacity_gb (optional) is checked against the
+ * schedule's resident tensors (weights and KV cache, each once); the
+ * report says fits_memory and by how much it does not fit.
  *
  * Energy is per action (DESIGN.md section 6): pJ per MAC, per elementwise
  * op, per DRAM byte, plus static power times latency.  The numbers and
  * their sources live in the preset YAML (arch/configs/ideal.yaml).
- *
- * Config section `ideal:` keys: clock_mhz, macs_per_cycle,
- * elem_ops_per_cycle, mem_bw_gbps (1e9 B/s), energy.{mac_pj, elem_op_pj,
- * dram_byte_pj, static_w}.
  */
 #include "arch/arch.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Per-precision values; NULL when absent. */
+typedef struct ideal_prec_tab {
+  double *fp32, *tf32, *fp16, *bf16, *int8, *int4, *fp8;
+} ideal_prec_tab;
 
 typedef struct ideal_energy {
   double mac_pj;
   double elem_op_pj;
   double dram_byte_pj;
   double static_w;
+  ideal_prec_tab *mac_pj_prec;
 } ideal_energy;
 
 typedef struct ideal_sec {
   double clock_mhz;
   double macs_per_cycle;
+  ideal_prec_tab *macs_per_cycle_prec;
   double elem_ops_per_cycle;
   double mem_bw_gbps;
+  double capacity_gb;
   ideal_energy *energy;
 } ideal_sec;
 
@@ -46,6 +61,13 @@ typedef struct ideal_file {
   ARCH_HEADER_FIELDS;
   ideal_sec *ideal;
 } ideal_file;
+
+#define PREC_FIELD(n)                                                      \
+  CYAML_FIELD_FLOAT_PTR(#n, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,    \
+                        ideal_prec_tab, n)
+static const cyaml_schema_field_t prec_fields[] = {
+    PREC_FIELD(fp32), PREC_FIELD(tf32), PREC_FIELD(fp16), PREC_FIELD(bf16),
+    PREC_FIELD(int8), PREC_FIELD(int4), PREC_FIELD(fp8), CYAML_FIELD_END};
 
 static const cyaml_schema_field_t energy_fields[] = {
     CYAML_FIELD_FLOAT("mac_pj", CYAML_FLAG_DEFAULT, ideal_energy, mac_pj),
@@ -55,16 +77,24 @@ static const cyaml_schema_field_t energy_fields[] = {
                       dram_byte_pj),
     CYAML_FIELD_FLOAT("static_w", CYAML_FLAG_OPTIONAL, ideal_energy,
                       static_w),
+    CYAML_FIELD_MAPPING_PTR("mac_pj_prec",
+                            CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                            ideal_energy, mac_pj_prec, prec_fields),
     CYAML_FIELD_END};
 
 static const cyaml_schema_field_t sec_fields[] = {
     CYAML_FIELD_FLOAT("clock_mhz", CYAML_FLAG_DEFAULT, ideal_sec, clock_mhz),
     CYAML_FIELD_FLOAT("macs_per_cycle", CYAML_FLAG_DEFAULT, ideal_sec,
                       macs_per_cycle),
+    CYAML_FIELD_MAPPING_PTR("macs_per_cycle_prec",
+                            CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                            ideal_sec, macs_per_cycle_prec, prec_fields),
     CYAML_FIELD_FLOAT("elem_ops_per_cycle", CYAML_FLAG_DEFAULT, ideal_sec,
                       elem_ops_per_cycle),
     CYAML_FIELD_FLOAT("mem_bw_gbps", CYAML_FLAG_DEFAULT, ideal_sec,
                       mem_bw_gbps),
+    CYAML_FIELD_FLOAT("capacity_gb", CYAML_FLAG_OPTIONAL, ideal_sec,
+                      capacity_gb),
     CYAML_FIELD_MAPPING_PTR("energy", CYAML_FLAG_POINTER, ideal_sec, energy,
                             energy_fields),
     CYAML_FIELD_END};
@@ -83,21 +113,13 @@ static const cyaml_schema_value_t file_schema = {
  * whenever the inputs are round numbers: no 0.002 B/ps in binary. */
 typedef struct ideal_state {
   uint64_t period_ps;    /* clock period */
-  double macs_per_us;    /* peak MAC rate */
+  double macs_per_us[SIM_PREC_COUNT]; /* peak MAC rate, 0: none */
+  double mac_pj[SIM_PREC_COUNT];
   double elem_per_us;
   double gbps;           /* 1e9 B/s = 1e-3 B/ps */
+  double capacity_b;     /* 0: not checked */
   ideal_energy e;
 } ideal_state;
-
-static double ideal_t_compute(const ideal_state *st, const sim_sched_op *op) {
-  return (double)op->repeat * ((double)op->macs * 1e6 / st->macs_per_us +
-                               (double)op->elem_ops * 1e6 / st->elem_per_us);
-}
-
-static double ideal_t_memory(const ideal_state *st, const sim_sched_op *op) {
-  return (double)op->repeat * (double)(op->rd_bytes + op->wr_bytes) * 1e3 /
-         st->gbps;
-}
 
 static int check_pos(const sim_cfg *c, sim_err *err, const char *key,
                      double v) {
@@ -138,157 +160,189 @@ static int ideal_init(const sim_cfg *c, void **state, sim_err *err) {
   if (period_ps < 1)
     return sim_cfg_failc(c, err, SIM_ERANGE, "ideal.clock_mhz",
                          "clock period below 1 ps is not representable");
+  if ((rc = check_nonneg(c, err, "ideal.capacity_gb", s->capacity_gb)))
+    return rc;
   ideal_state *st = sim_calloc(1, sizeof *st);
   if (!st) return sim_err_set(err, SIM_ENOMEM, "out of memory");
   st->period_ps = period_ps;
-  st->macs_per_us = s->macs_per_cycle * s->clock_mhz;
+  /* fp16 and bf16 run at the headline rate unless the table says else. */
+  st->macs_per_us[SIM_P_FP16] = st->macs_per_us[SIM_P_BF16] =
+      s->macs_per_cycle * s->clock_mhz;
+  /* Every precision costs mac_pj unless mac_pj_prec says otherwise. */
+  for (int p = 0; p < SIM_PREC_COUNT; p++) st->mac_pj[p] = s->energy->mac_pj;
+  static const struct { const char *name; sim_prec p; size_t off; } tab[] = {
+      {"fp32", SIM_P_FP32, offsetof(ideal_prec_tab, fp32)},
+      {"tf32", SIM_P_TF32, offsetof(ideal_prec_tab, tf32)},
+      {"fp16", SIM_P_FP16, offsetof(ideal_prec_tab, fp16)},
+      {"bf16", SIM_P_BF16, offsetof(ideal_prec_tab, bf16)},
+      {"int8", SIM_P_INT8, offsetof(ideal_prec_tab, int8)},
+      {"int4", SIM_P_INT4, offsetof(ideal_prec_tab, int4)},
+      {"fp8", SIM_P_FP8, offsetof(ideal_prec_tab, fp8)}};
+  for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+    char key[64];
+    const double *v;
+    if (s->macs_per_cycle_prec &&
+        (v = *(double *const *)((const char *)s->macs_per_cycle_prec +
+                                tab[i].off))) {
+      snprintf(key, sizeof key, "ideal.macs_per_cycle_prec.%s", tab[i].name);
+      if ((rc = check_pos(c, err, key, *v))) goto bad;
+      st->macs_per_us[tab[i].p] = *v * s->clock_mhz;
+    }
+    if (s->energy->mac_pj_prec &&
+        (v = *(double *const *)((const char *)s->energy->mac_pj_prec +
+                                tab[i].off))) {
+      snprintf(key, sizeof key, "ideal.energy.mac_pj_prec.%s", tab[i].name);
+      if ((rc = check_nonneg(c, err, key, *v))) goto bad;
+      st->mac_pj[tab[i].p] = *v;
+    }
+  }
   st->elem_per_us = s->elem_ops_per_cycle * s->clock_mhz;
   st->gbps = s->mem_bw_gbps;
+  st->capacity_b = s->capacity_gb * 1e9;
   st->e = *s->energy;
+  st->e.mac_pj_prec = NULL;
   *state = st;
   return 0;
+bad:
+  sim_free(st);
+  return rc;
 }
 
 static void ideal_fini(void *state) { sim_free(state); }
 
-/* The run: one event per op completion. */
-typedef struct ideal_run {
+typedef struct ideal_ctx {
   const ideal_state *st;
-  const sim_sched *sched;
-  sim_report *rep;
-  size_t next;        /* next op to start */
-  uint64_t op_start;  /* start of the op in flight */
-  int rc;
-  sim_err *err;
-  int h_macs, h_elem, h_rd, h_wr, h_e_compute, h_e_dram;
-  int compute_bound;  /* of the op in flight, decided when it starts */
-} ideal_run;
+  const sim_cfg *cfg;
+} ideal_ctx;
 
-static void ideal_start_next(sim_engine *e, ideal_run *r);
-
-static void ideal_op_done(sim_engine *e, void *ctx, uint64_t idx) {
-  ideal_run *r = ctx;
-  const sim_sched_op *op = &r->sched->ops[idx];
-  const ideal_state *st = r->st;
-  sim_op_record rec;
-  memset(&rec, 0, sizeof rec);
-  memcpy(rec.name, op->name, sizeof rec.name);
-  rec.layer = op->layer;
-  rec.start_ps = r->op_start;
-  rec.end_ps = sim_now(e);
-  rec.macs = op->macs * op->repeat;
-  rec.elem_ops = op->elem_ops * op->repeat;
-  rec.rd_bytes = op->rd_bytes * op->repeat;
-  rec.wr_bytes = op->wr_bytes * op->repeat;
-  rec.energy_pj = (double)rec.macs * st->e.mac_pj +
-                  (double)rec.elem_ops * st->e.elem_op_pj +
-                  (double)(rec.rd_bytes + rec.wr_bytes) * st->e.dram_byte_pj;
-  strcpy(rec.bound, r->compute_bound ? "compute" : "memory");
-  sim_stats *s = r->rep->stats;
-  sim_stat_add(s, r->h_macs, rec.macs);
-  sim_stat_add(s, r->h_elem, rec.elem_ops);
-  sim_stat_add(s, r->h_rd, rec.rd_bytes);
-  sim_stat_add(s, r->h_wr, rec.wr_bytes);
-  sim_stat_addf(s, r->h_e_compute,
-                (double)rec.macs * st->e.mac_pj +
-                    (double)rec.elem_ops * st->e.elem_op_pj);
-  sim_stat_addf(s, r->h_e_dram,
-                (double)(rec.rd_bytes + rec.wr_bytes) * st->e.dram_byte_pj);
-  if (sim_report_push_op(r->rep, &rec)) {
-    r->rc = sim_err_set(r->err, SIM_ENOMEM, "out of memory");
-    sim_stop(e);
-    return;
-  }
-  ideal_start_next(e, r);
+/* The executor's cost: compute time of one instance. */
+static int ideal_cost(void *ctx, const sim_sched *s, size_t i, double *t_ps,
+                      sim_err *err) {
+  const ideal_ctx *c = ctx;
+  const sim_sched_op *op = &s->ops[i];
+  double rate = op->prec < SIM_PREC_COUNT ? c->st->macs_per_us[op->prec] : 0;
+  if (op->macs && !(rate > 0))
+    return sim_err_set(err, SIM_EUNSUP, "op %s: %s has no MAC rate for "
+                       "precision %s (add ideal.macs_per_cycle_prec.%s)",
+                       op->name, c->cfg->path, sim_prec_name(op->prec),
+                       sim_prec_name(op->prec));
+  *t_ps = (op->macs ? (double)op->macs * 1e6 / rate : 0) +
+          (double)op->elem_ops * 1e6 / c->st->elem_per_us;
+  return 0;
 }
 
-static void ideal_start_next(sim_engine *e, ideal_run *r) {
-  if (r->next >= r->sched->n_ops) return;
-  size_t i = r->next++;
-  const sim_sched_op *op = &r->sched->ops[i];
-  const ideal_state *st = r->st;
-  uint64_t x;
-  if (sim_mul_u64(op->macs, op->repeat, &x) ||
-      sim_mul_u64(op->elem_ops, op->repeat, &x) ||
-      sim_add_u64(op->rd_bytes, op->wr_bytes, &x) ||
-      sim_mul_u64(x, op->repeat, &x)) {
-    r->rc = sim_err_set(r->err, SIM_ERANGE,
-                        "op %s: counts x repeat overflow 64 bits", op->name);
-    sim_stop(e);
-    return;
+static double ideal_op_pj(void *ctx, const sim_sched *s, size_t i,
+                          uint64_t inst) {
+  const ideal_state *st = ((const ideal_ctx *)ctx)->st;
+  const sim_sched_op *op = &s->ops[i];
+  double bytes = (double)(op->rd_bytes[0] + op->wr_bytes[0]);
+  return (double)inst * ((double)op->macs * st->mac_pj[op->prec] +
+                         (double)op->elem_ops * st->e.elem_op_pj +
+                         bytes * st->e.dram_byte_pj);
+}
+
+/* Statistics, energy, utilisation and the capacity check. */
+static int ideal_account(const ideal_state *st, const sim_sched *s,
+                         const sim_exec_result *xr, sim_report *rep,
+                         sim_err *err) {
+  sim_stats *ss = rep->stats;
+  int h_macs = sim_stat_register(ss, "compute", "macs", "MAC",
+                                 SIM_STAT_COUNT);
+  int h_elem = sim_stat_register(ss, "compute", "elem_ops", "op",
+                                 SIM_STAT_COUNT);
+  int h_rd = sim_stat_register(ss, "dram", "rd_bytes", "B", SIM_STAT_COUNT);
+  int h_wr = sim_stat_register(ss, "dram", "wr_bytes", "B", SIM_STAT_COUNT);
+  int h_ec = sim_stat_register(ss, "compute", "energy", "pJ", SIM_STAT_SUM);
+  int h_ed = sim_stat_register(ss, "dram", "energy", "pJ", SIM_STAT_SUM);
+  int h_es = sim_stat_register(ss, "static", "energy", "pJ", SIM_STAT_SUM);
+  if (h_macs < 0 || h_elem < 0 || h_rd < 0 || h_wr < 0 || h_ec < 0 ||
+      h_ed < 0 || h_es < 0)
+    return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  double t_peak_ps = 0; /* time the MACs take at peak */
+  uint64_t macs = 0;
+  for (size_t i = 0; i < s->n_ops; i++) {
+    const sim_sched_op *op = &s->ops[i];
+    uint64_t n = xr->ops[i].inst;
+    uint64_t m = op->macs * n, el = op->elem_ops * n;
+    uint64_t rd = op->rd_bytes[0] * n, wr = op->wr_bytes[0] * n;
+    sim_stat_add(ss, h_macs, m);
+    sim_stat_add(ss, h_elem, el);
+    sim_stat_add(ss, h_rd, rd);
+    sim_stat_add(ss, h_wr, wr);
+    sim_stat_addf(ss, h_ec, (double)m * st->mac_pj[op->prec] +
+                                (double)el * st->e.elem_op_pj);
+    sim_stat_addf(ss, h_ed, (double)(rd + wr) * st->e.dram_byte_pj);
+    if (m) t_peak_ps += (double)m * 1e6 / st->macs_per_us[op->prec];
+    macs += m;
   }
-  double t_c = ideal_t_compute(st, op), t_m = ideal_t_memory(st, op);
-  double t = ceil(t_c > t_m ? t_c : t_m);
-  r->compute_bound = t_c >= t_m;
-  r->op_start = sim_now(e);
-  if (!(t < 1.8e19)) {
-    r->rc = sim_err_set(r->err, SIM_ERANGE,
-                        "op %s: duration overflows 64-bit picoseconds",
-                        op->name);
-    sim_stop(e);
-    return;
+  double lat = (double)rep->latency_ps;
+  sim_stat_addf(ss, h_es, st->e.static_w * lat);
+  rep->util = lat > 0 ? t_peak_ps / lat : 0.0;
+  snprintf(rep->schedule, sizeof rep->schedule,
+           "unfused, op-serial roofline");
+  int rc = sim_report_metric_agg(rep, "macs", (double)macs, SIM_AGG_SUM);
+  if (!rc && st->capacity_b > 0) {
+    /* Resident: weights and KV cache; activations are transient. */
+    uint64_t need = 0;
+    for (size_t t = 0; t < s->n_tensors; t++) {
+      const sim_tensor *tn = &s->tensors[t];
+      if (tn->kind != SIM_T_WEIGHT && tn->kind != SIM_T_KV) continue;
+      uint64_t it = 1;
+      for (size_t i = 0; i < s->n_ops && it == 1; i++)
+        for (unsigned k = 0; k < s->ops[i].n_in; k++)
+          if ((size_t)s->ops[i].in[k] == t)
+            it = sim_sched_op_iters(s, &s->ops[i]);
+      need += tn->bytes * it;
+    }
+    int fits = (double)need <= st->capacity_b;
+    rc = sim_report_metric_bool(rep, "fits_memory", fits);
+    if (!rc) rc = sim_report_metric_agg(rep, "resident_bytes", (double)need,
+                                        SIM_AGG_MAX);
+    if (!rc && !fits)
+      rc = sim_report_metric_agg(rep, "memory_shortfall_bytes",
+                                 (double)need - st->capacity_b, SIM_AGG_MAX);
   }
-  int rc = sim_schedule_in(e, (uint64_t)t, 0, ideal_op_done, r, i, NULL);
-  if (rc) {
-    r->rc = sim_err_set(r->err, rc, "op %s: %s", op->name,
-                        rc == SIM_ERANGE ? "simulated time overflows "
-                                           "64-bit picoseconds"
-                                         : sim_strerror(rc));
-    sim_stop(e);
-  }
+  if (rc) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  return 0;
 }
 
 static int ideal_run_sched(void *state, const sim_cfg *cfg,
                            const sim_sched *sched, sim_report *rep,
                            sim_err *err) {
   const ideal_state *st = state;
+  ideal_ctx ctx = {st, cfg};
+  sim_exec_arch a;
+  memset(&a, 0, sizeof a);
+  snprintf(a.units[0].kind, sizeof a.units[0].kind, "core");
+  a.units[0].count = 1;
+  a.n_units = 1;
+  snprintf(a.levels[0].name, sizeof a.levels[0].name, "dram");
+  a.levels[0].gbps = st->gbps;
+  a.n_levels = 1;
+  a.ctx = &ctx;
+  a.cost = ideal_cost;
   sim_engine *e = sim_engine_new();
   if (!e) return sim_err_set(err, SIM_ENOMEM, "out of memory");
-  int clk = sim_clock_add(e, "core", st->period_ps);
-  ideal_run r;
-  memset(&r, 0, sizeof r);
-  r.st = st;
-  r.sched = sched;
-  r.rep = rep;
-  r.err = err;
-  sim_stats *s = rep->stats;
-  r.h_macs = sim_stat_register(s, "compute", "macs", "MAC", SIM_STAT_COUNT);
-  r.h_elem = sim_stat_register(s, "compute", "elem_ops", "op",
-                               SIM_STAT_COUNT);
-  r.h_rd = sim_stat_register(s, "dram", "rd_bytes", "B", SIM_STAT_COUNT);
-  r.h_wr = sim_stat_register(s, "dram", "wr_bytes", "B", SIM_STAT_COUNT);
-  r.h_e_compute = sim_stat_register(s, "compute", "energy", "pJ",
-                                    SIM_STAT_SUM);
-  r.h_e_dram = sim_stat_register(s, "dram", "energy", "pJ", SIM_STAT_SUM);
-  int h_e_static = sim_stat_register(s, "static", "energy", "pJ",
-                                     SIM_STAT_SUM);
-  if (clk < 0 || r.h_macs < 0 || r.h_elem < 0 || r.h_rd < 0 || r.h_wr < 0 ||
-      r.h_e_compute < 0 || r.h_e_dram < 0 || h_e_static < 0) {
-    sim_engine_free(e);
-    return sim_err_set(err, SIM_ENOMEM, "out of memory");
-  }
-  ideal_start_next(e, &r);
-  sim_run(e, SIM_T_NEVER);
-  uint64_t t_end = sim_now(e);
+  sim_exec_result xr;
+  memset(&xr, 0, sizeof xr);
+  int rc = sim_clock_add(e, "core", st->period_ps) < 0
+               ? sim_err_set(err, SIM_ENOMEM, "out of memory")
+               : sim_exec_run(e, sched, &a, NULL, &xr, err);
   sim_engine_free(e);
-  if (r.rc) return r.rc;
-  (void)cfg;
-  sim_stat_addf(s, h_e_static, st->e.static_w * (double)t_end);
-  rep->latency_ps = t_end;
-  rep->cycles = t_end / st->period_ps;
-  snprintf(rep->clock, sizeof rep->clock, "core");
-  rep->dram_bytes = sim_stat_u64(s, r.h_rd) + sim_stat_u64(s, r.h_wr);
-  double peak_macs = st->macs_per_us * 1e-6 * (double)t_end;
-  rep->util = peak_macs > 0 ? (double)sim_stat_u64(s, r.h_macs) / peak_macs
-                            : 0.0;
-  return sim_report_metric_agg(rep, "macs", (double)sim_stat_u64(s, r.h_macs),
-                               SIM_AGG_SUM);
+  int lvl = sim_sched_find_level(sched, "dram");
+  if (!rc)
+    rc = arch_exec_report(sched, &xr, st->period_ps, "core", lvl,
+                          ideal_op_pj, &ctx, rep, err);
+  if (!rc) rc = ideal_account(st, sched, &xr, rep, err);
+  sim_exec_result_fini(&xr);
+  return rc;
 }
 
 const arch_ops ideal_arch_ops = {
     .iVersion = 1,
     .cls = "ideal",
-    .summary = "roofline: compute peak, memory bandwidth, per-op max",
+    .summary = "unfused, op-serial roofline: compute peak per precision, "
+               "memory bandwidth and capacity",
     .schema = &file_schema,
     .init = ideal_init,
     .fini = ideal_fini,

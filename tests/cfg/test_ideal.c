@@ -42,13 +42,14 @@ static int teardown(void) {
 static void push(sim_sched *s, const char *name, uint64_t macs,
                  uint64_t elem, uint64_t rd, uint64_t wr, uint64_t repeat) {
   sim_sched_op op;
-  memset(&op, 0, sizeof op);
-  snprintf(op.name, sizeof op.name, "%s", name);
+  int lv = sim_sched_level(s, "dram");
+  sim_sched_op_init(&op, name, macs ? SIM_FN_MAC : SIM_FN_EXP, SIM_P_FP16,
+                    sim_sched_unit(s, "core"));
   op.macs = macs;
   op.elem_ops = elem;
-  op.rd_bytes = rd;
-  op.wr_bytes = wr;
-  op.repeat = repeat;
+  op.rd_bytes[lv] = rd;
+  op.wr_bytes[lv] = wr;
+  op.count = repeat; /* identical instances: one core runs them in turn */
   sim_sched_push(s, &op);
 }
 
@@ -98,10 +99,20 @@ static void test_time_overflow(void) {
   sim_report r;
   sim_err err = {0};
   sim_sched_init(&s, "test");
+  /* Counts whose total overflows: refused by the schedule check. */
   push(&s, "huge", UINT64_MAX / 2, 0, 0, 0, 1000);
   sim_report_init(&r);
+  CU_ASSERT_EQUAL(arch_run(&g_m, &s, &r, &err), SIM_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "op 'huge' (#0): macs"));
+  sim_report_fini(&r);
+  sim_sched_fini(&s);
+  /* Counts that fit but whose time does not fit 64-bit picoseconds. */
+  sim_sched_init(&s, "test");
+  push(&s, "long1", UINT64_MAX / 2 + 10, 0, 0, 0, 1);
+  push(&s, "long", UINT64_MAX / 2 + 10, 0, 0, 0, 1);
+  sim_report_init(&r);
   CU_ASSERT_EQUAL(arch_run(&g_m, &s, &r, &err), SIM_ERANGE);
-  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "huge"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "long"));
   sim_report_fini(&r);
   sim_sched_fini(&s);
 }

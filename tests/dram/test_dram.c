@@ -851,16 +851,17 @@ static void test_arch_class(void) {
   sim_sched sc;
   sim_sched_init(&sc, "test");
   sim_sched_op op;
-  memset(&op, 0, sizeof op);
-  snprintf(op.name, sizeof op.name, "a");
-  op.rd_bytes = 64 * 1000;
-  op.wr_bytes = 64 * 200;
-  op.repeat = 2;
+  int lv = sim_sched_level(&sc, "dram");
+  sim_sched_op_init(&op, "a", SIM_FN_MOVE, SIM_P_FP16,
+                    sim_sched_unit(&sc, "core"));
+  op.rd_bytes[lv] = 64 * 1000;
+  op.wr_bytes[lv] = 64 * 200;
+  op.count = 2;
   sim_sched_push(&sc, &op);
   snprintf(op.name, sizeof op.name, "b");
-  op.repeat = 1;
-  op.rd_bytes = 64 * 500;
-  op.wr_bytes = 0;
+  op.count = 1;
+  op.rd_bytes[lv] = 64 * 500;
+  op.wr_bytes[lv] = 0;
   sim_sched_push(&sc, &op);
   sim_report rep;
   sim_report_init(&rep);

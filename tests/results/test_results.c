@@ -1034,52 +1034,183 @@ static void test_merge(void) {
                   2 * N_OPS);
 }
 
-static void test_sched_json(void) {
-  sim_sched s;
-  sim_sched_init(&s, "fusemax");
-  for (int i = 0; i < 3; i++) {
+/* A schedule that uses every field of format v2. */
+static void full_sched(sim_sched *s) {
+  sim_sched_init(s, "fusemax");
+  int dram = sim_sched_level(s, "dram"), gbuf = sim_sched_level(s, "gbuf");
+  int pe2d = sim_sched_unit(s, "pe2d"), pe1d = sim_sched_unit(s, "pe1d");
+  sim_tensor t;
+  sim_tensor_init(&t, "Q", 4096, SIM_P_FP16, SIM_T_ACT);
+  t.level = (int16_t)dram;
+  t.addr = 1ll << 33;
+  t.channel = 3;
+  t.bank = 15;
+  sim_sched_push_tensor(s, &t);
+  sim_tensor_init(&t, "K", 1ull << 40, SIM_P_BF16, SIM_T_KV);
+  sim_sched_push_tensor(s, &t);
+  sim_tensor_init(&t, "W", 77, SIM_P_INT4, SIM_T_WEIGHT);
+  t.level = (int16_t)gbuf;
+  sim_sched_push_tensor(s, &t);
+  for (int i = 0; i < 4; i++) {
     sim_sched_op op;
-    memset(&op, 0, sizeof op);
-    snprintf(op.name, sizeof op.name, "L%d.attn.qk", i);
-    op.kind = (sim_op_kind)(i % SIM_OP_KIND_COUNT);
+    char name[32];
+    snprintf(name, sizeof name, "L%d.attn.qk", i);
+    sim_sched_op_init(&op, name, (sim_fn)(i * 3 % SIM_FN_COUNT),
+                      (sim_prec)(i % SIM_PREC_COUNT), i % 2 ? pe1d : pe2d);
     op.layer = i;
-    op.unit = 1;
+    op.n_ranks = 2;
+    snprintf(op.ranks[0].name, sizeof op.ranks[0].name, "m1");
+    op.ranks[0].size = 4096;
+    snprintf(op.ranks[1].name, sizeof op.ranks[1].name, "p0");
+    op.ranks[1].size = 256;
+    op.count = 64 + (uint64_t)i;
     op.macs = 1000ull * (uint64_t)(i + 1);
     op.elem_ops = 7;
-    op.rd_bytes = 1ull << 40;
-    op.wr_bytes = 3;
-    op.repeat = 2;
+    op.rd_bytes[dram] = 1ull << 30;
+    op.wr_bytes[gbuf] = 3;
+    op.n_in = 2;
+    op.in[0] = 0;
+    op.in[1] = 1;
+    op.n_out = 1;
+    op.out[0] = 2;
     if (i > 0) {
       op.n_deps = 1;
       op.deps[0] = (uint32_t)(i - 1);
     }
-    sim_sched_push(&s, &op);
+    op.payload = i == 2 ? "{\"grid\":[108,4],\"smem\":49152}" : NULL;
+    sim_sched_push(s, &op);
   }
-  char p[512];
+  sim_sched_group g;
+  memset(&g, 0, sizeof g);
+  snprintf(g.name, sizeof g.name, "key tiles");
+  g.first = 1;
+  g.n = 3;
+  g.iters = 1ull << 20;
+  g.n_carry = 2;
+  g.carry[0].from = 3;
+  g.carry[0].to = 1;
+  g.carry[1].from = 2;
+  g.carry[1].to = 2;
+  CU_ASSERT_EQUAL(sim_sched_push_group(s, &g), 0);
+  sim_sched_set_payload(s, "{\"pim\":{\"cmds\":[1,2,3]}}");
+}
+
+static char *slurp(const char *p) {
+  FILE *f = fopen(p, "rb");
+  if (!f) return NULL;
+  static char buf[1 << 16];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return strdup(buf);
+}
+
+static void test_sched_json(void) {
+  sim_sched s;
+  full_sched(&s);
+  sim_err err;
+  CU_ASSERT_EQUAL(sim_sched_check(&s, &err), 0);
+  char p[512], p2[512];
   path_of(p, sizeof p, "sched.json");
+  path_of(p2, sizeof p2, "sched2.json");
   FILE *f = fopen(p, "w");
   CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-  sim_err err;
   CU_ASSERT_EQUAL(res_sched_write_json(f, &s, &err), 0);
   fclose(f);
   sim_sched back;
-  CU_ASSERT_EQUAL(res_sched_read_json(p, &back, &err), 0);
+  CU_ASSERT_EQUAL_FATAL(res_sched_read_json(p, &back, &err), 0);
+  /* Field by field: everything but the payload pointers is plain data. */
   CU_ASSERT_STRING_EQUAL(back.mapper, "fusemax");
-  CU_ASSERT_EQUAL_FATAL(back.n_ops, 3);
-  CU_ASSERT_EQUAL(memcmp(back.ops, s.ops, 3 * sizeof *s.ops), 0);
+  CU_ASSERT_EQUAL(back.version, SIM_SCHED_VERSION);
+  CU_ASSERT_EQUAL(back.n_levels, 2);
+  CU_ASSERT_EQUAL(memcmp(back.levels, s.levels, sizeof s.levels), 0);
+  CU_ASSERT_EQUAL(memcmp(back.units, s.units, sizeof s.units), 0);
+  CU_ASSERT_EQUAL_FATAL(back.n_tensors, 3);
+  CU_ASSERT_EQUAL(memcmp(back.tensors, s.tensors, 3 * sizeof *s.tensors), 0);
+  CU_ASSERT_EQUAL_FATAL(back.n_ops, 4);
+  for (int i = 0; i < 4; i++) {
+    sim_sched_op a = s.ops[i], b = back.ops[i];
+    CU_ASSERT((a.payload == NULL) == (b.payload == NULL));
+    a.payload = b.payload = NULL;
+    CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof a), 0);
+  }
+  CU_ASSERT_EQUAL_FATAL(back.n_groups, 1);
+  CU_ASSERT_EQUAL(memcmp(back.groups, s.groups, sizeof *s.groups), 0);
+  CU_ASSERT_PTR_NOT_NULL(back.payload);
+  CU_ASSERT_PTR_NOT_NULL(strstr(back.ops[2].payload, "49152"));
+  /* And the text is a fixed point: write, read, write gives the same. */
+  f = fopen(p2, "w");
+  CU_ASSERT_EQUAL(res_sched_write_json(f, &back, &err), 0);
+  fclose(f);
+  char *t1 = slurp(p), *t2 = slurp(p2);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t1);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(t2);
+  CU_ASSERT_STRING_EQUAL(t1, t2);
+  free(t1);
+  free(t2);
   sim_sched_fini(&back);
   sim_sched_fini(&s);
-  /* A dependency on a later op is refused with its position. */
-  f = fopen(p, "w");
-  fputs("{\"mapper\": \"m\", \"ops\": [{\"name\": \"a\", \"kind\": \"mac\", "
-        "\"deps\": [0]}]}",
-        f);
+}
+
+/* Each bad schedule: SIM_EINVAL and a message naming the op and field. */
+static void bad_sched(const char *json, const char *want) {
+  char p[512];
+  path_of(p, sizeof p, "bad.json");
+  FILE *f = fopen(p, "w");
+  fputs(json, f);
   fclose(f);
-  CU_ASSERT_EQUAL(res_sched_read_json(p, &back, &err), SIM_EINVAL);
-  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "ops[0].deps[0]"));
+  sim_sched back;
+  sim_err err;
+  sim_err_clear(&err);
+  int rc = res_sched_read_json(p, &back, &err);
+  CU_ASSERT_EQUAL(rc, SIM_EINVAL);
+  if (!strstr(err.msg, want))
+    fprintf(stderr, "\n  want '%s' in: %s\n", want, err.msg);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, want));
+  CU_ASSERT_PTR_NULL(strchr(err.msg, '\n'));
   sim_sched_fini(&back);
 }
 
+#define HEAD "{\"version\": 2, \"mapper\": \"m\", \"levels\": [\"dram\"], " \
+             "\"units\": [\"core\"], \"tensors\": [{\"name\": \"x\", "     \
+             "\"bytes\": 8, \"prec\": \"fp16\", \"kind\": \"act\"}], "
+
+static void test_sched_json_bad(void) {
+  bad_sched("{\"version\": 3, \"mapper\": \"m\", \"ops\": []}",
+            "version: 3 is not supported");
+  bad_sched("{\"mapper\": \"m\", \"ops\": []}", "version: missing");
+  bad_sched(HEAD "\"ops\": [{\"name\": \"a\", \"fn\": \"mac\", \"prec\": "
+                 "\"fp16\", \"unit\": \"core\", \"in\": [5]}]}",
+            "ops[0] 'a'.in: [0]: must be a tensor id");
+  bad_sched(HEAD "\"ops\": [{\"name\": \"a\", \"fn\": \"mac\", \"prec\": "
+                 "\"fp16\", \"unit\": \"sm\"}]}",
+            "ops[0] 'a'.unit: 'sm' is not in units");
+  bad_sched(HEAD "\"ops\": [{\"name\": \"a\", \"fn\": \"mac\", \"prec\": "
+                 "\"fp16\", \"unit\": \"core\", \"rd_bytes\": {\"l2\": 4}}]}",
+            "ops[0] 'a'.rd_bytes: 'l2' is not a declared level");
+  bad_sched(HEAD "\"ops\": [{\"name\": \"a\", \"fn\": \"mac\", \"prec\": "
+                 "\"fp16\", \"unit\": \"core\", \"deps\": [0]}]}",
+            "ops[0] 'a'.deps: [0]: must be an earlier op (no cycles)");
+  bad_sched(HEAD "\"ops\": [{\"name\": \"a\", \"fn\": \"mac\", \"prec\": "
+                 "\"fp16\", \"unit\": \"core\", \"count\": -4}]}",
+            "ops[0] 'a'.count: must be an integer >= 0");
+  bad_sched(HEAD "\"ops\": [{\"name\": \"a\", \"fn\": \"mac\", \"prec\": "
+                 "\"fp16\", \"unit\": \"core\", \"count\": 4294967296, "
+                 "\"macs\": 4294967296}]}",
+            "op 'a' (#0): macs/elem_ops x count x iterations overflow");
+  bad_sched(HEAD "\"ops\": [{\"name\": \"a\", \"fn\": \"mac\", \"prec\": "
+                 "\"fp16\", \"unit\": \"core\", \"macss\": 1}]}",
+            "ops[0] 'a'.macss: unknown key");
+  bad_sched(HEAD "\"ops\": [{\"name\": \"a\", \"fn\": \"matmul\", \"prec\": "
+                 "\"fp16\", \"unit\": \"core\"}]}",
+            "ops[0] 'a'.fn: 'matmul' is not one of");
+  bad_sched(HEAD "\"ops\": [{\"name\": \"a\", \"fn\": \"mac\", \"prec\": "
+                 "\"fp16\", \"unit\": \"core\"}], \"groups\": [{\"name\": "
+                 "\"g\", \"first\": 0, \"n\": 1, \"iters\": 2, \"carry\": "
+                 "[[0, 3]]}]}",
+            "groups[0] 'g'.carry: [0]: must be [from, to], op indices "
+            "inside the group");
+}
 static CU_TestInfo open_tests[] = {
     {"open creates schema v1", test_open_create},
     {"newer schema version refused", test_schema_newer},
@@ -1102,6 +1233,7 @@ static CU_TestInfo out_tests[] = {
     {"json keys and energy sum", test_json},
     {"json allocation failures", test_json_alloc_fail},
     {"schedule json round trip", test_sched_json},
+    {"schedule json bad input names op and field", test_sched_json_bad},
     {"gnuplot report", test_report},
     {"regress", test_regress},
     {"regress allocation failures", test_regress_alloc_fail},
