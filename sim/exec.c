@@ -125,6 +125,7 @@ struct sim_exec {
   sim_event_id ev_id;
   int ev_pending;
   uint64_t t_prev;             /* overlap tracker */
+  uint64_t jump_to;            /* extrapolation: resume at this time */
   int rc;
   sim_err *err;
   sim_exec_result *r;
@@ -580,6 +581,14 @@ static void finish_job(sim_exec *x, size_t ji, uint64_t now) {
 /* After any change at `now`: dispatch, reshare, arm the next event. */
 static void settle(sim_exec *x, uint64_t now) {
   if (x->rc) return;
+  if (x->jump_to > now) {
+    /* The state was moved S periods ahead: it resumes there, as it would
+     * have been at this point of the period (ready tasks dispatch then). */
+    uint64_t t = x->jump_to;
+    x->jump_to = 0;
+    arm(x, t);
+    return;
+  }
   dispatch(x, now);
   if (x->rc) return;
   uint64_t first = reshare(x, now);
@@ -781,6 +790,7 @@ static void try_extrapolate(sim_exec *x, size_t gi, uint64_t iter,
       g->next_inst += S;
       g->done_iters += S;
       x->t_prev += shift;
+      x->jump_to = now + shift;
       g->extrapolated = 1;
       /* The pending event moves with the jobs (settle() re-arms it). */
       if (x->ev_pending) {
