@@ -61,6 +61,18 @@ typedef struct arch_ops {
    * <cls>`): runs the published configurations and appends one row per
    * published figure, with its source. */
   int (*validate)(sim_val_table *t, sim_err *err);
+  /* iVersion 2.  Optional: a multi-step run (decode) keeps the model's
+   * state across steps: begin creates a session, step runs one schedule
+   * on it (its time continues from the previous step; rep holds that
+   * step alone), end frees it.  NULL: each step is a fresh run. */
+  int (*begin)(void *state, const sim_cfg *cfg, void **session,
+               sim_err *err);
+  int (*step)(void *session, const sim_sched *sched, sim_report *rep,
+              sim_err *err);
+  void (*end)(void *session);
+  /* Optional: after steps were added up, recompute ratio metrics
+   * (row-hit rate, utilisation) from the summed counters. */
+  int (*summarize)(void *state, sim_report *rep, sim_err *err);
 } arch_ops;
 
 /* A loaded architecture: config + class + model state. */

@@ -60,6 +60,7 @@ const char *cli_config_dir(void);
 void cli_progress(const char *label, size_t i, size_t n);
 
 int cmd_run(int argc, char **argv);
+int cmd_map(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_report(int argc, char **argv);

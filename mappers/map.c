@@ -32,7 +32,8 @@ const map_ops *map_default_for(const char *arch_cls) {
 }
 
 int map_run(const char *name, const wl_cascade *w, const arch_model *a,
-            sim_sched *out, sim_err *err) {
+            const char *const *opts, int n_opts, sim_sched *out,
+            sim_err *err) {
   const char *cls = a->ops->cls;
   sim_sched_init(out, name);
   const map_ops *m = name ? map_find(name) : map_default_for(cls);
@@ -55,5 +56,9 @@ int map_run(const char *name, const wl_cascade *w, const arch_model *a,
                        "class '%s', but %s is class '%s'", m->name,
                        m->arch_cls, a->cfg.path, cls);
   sim_sched_init(out, m->name);
+  if (n_opts > 0)
+    return sim_err_set(err, SIM_EINVAL, "--map-opt: mapper '%s' has no "
+                       "option '%.*s'", m->name,
+                       (int)strcspn(opts[0], "="), opts[0]);
   return m->map(w, a, out, err);
 }

@@ -47,6 +47,32 @@ const map_ops *map_default_for(const char *arch_cls);
  * targets the arch's class, and runs it.  *out is initialised by the call
  * and owned by the caller (sim_sched_fini) even on error. */
 int map_run(const char *name, const wl_cascade *w, const arch_model *a,
-            sim_sched *out, sim_err *err);
+            const char *const *opts, int n_opts, sim_sched *out,
+            sim_err *err);
+
+/* Lowers the model with o and maps it (mapper NULL: the class default). */
+int map_lower_and_map(const wl_model *m, const wl_opts *o,
+                      const arch_model *am, const char *mapper,
+                      const char *const *map_opts, int n_map_opts,
+                      sim_sched *out, sim_err *err);
+
+/* A whole run (simulate.c): prefill, or o->gen decode steps with the KV
+ * cache growing from o->kv, lowered and mapped once (see simulate.c). */
+typedef struct map_sim_opts {
+  const char *mapper;            /* NULL: the class default */
+  const char *const *map_opts;   /* "key=value" */
+  int n_map_opts;
+  int step_ops;                  /* keep a per-step op timeline */
+  int relower_every_step;        /* lower and map each step (tests) */
+  int unroll_layers;             /* one op per layer, no groups */
+  void (*progress)(void *ctx, uint64_t done, uint64_t total);
+  void *progress_ctx;
+} map_sim_opts;
+
+/* Fills rep (sim_report_init'ed, empty); first (may be NULL) receives a
+ * copy of the first step's schedule (initialised by the call). */
+int map_simulate(arch_model *am, const wl_model *m, const wl_opts *o,
+                 const map_sim_opts *so, sim_report *rep, sim_sched *first,
+                 sim_err *err);
 
 #endif /* TFSIM_MAP_H */

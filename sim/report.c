@@ -161,8 +161,23 @@ double sim_report_energy_breakdown(const sim_report *r,
   return total;
 }
 
+static int report_add(sim_report *dst, const sim_report *src, int accumulate);
+
 int sim_report_append(sim_report *dst, const sim_report *src) {
+  return report_add(dst, src, 0);
+}
+
+int sim_report_accumulate(sim_report *dst, const sim_report *src) {
+  return report_add(dst, src, 1);
+}
+
+static int report_add(sim_report *dst, const sim_report *src, int accumulate) {
   uint64_t t0 = dst->latency_ps;
+  if (accumulate && dst->n_ops) {
+    if (dst->n_ops != src->n_ops) return SIM_EINVAL;
+    for (size_t i = 0; i < src->n_ops; i++)
+      if (strcmp(dst->ops[i].name, src->ops[i].name)) return SIM_EINVAL;
+  }
   for (int h = 0; h < sim_stat_count(src->stats); h++) {
     sim_stat_kind k = sim_stat_kind_of(src->stats, h);
     int d = sim_stat_register(dst->stats, sim_stat_component(src->stats, h),
@@ -179,10 +194,21 @@ int sim_report_append(sim_report *dst, const sim_report *src) {
     case SIM_STAT_VALUE: sim_stat_setf(dst->stats, d, sim_stat_f64(src->stats, h)); break;
     }
   }
+  int merge = accumulate && dst->n_ops;
   for (size_t i = 0; i < src->n_ops; i++) {
     sim_op_record o = src->ops[i];
     o.start_ps += t0;
     o.end_ps += t0;
+    if (merge) {
+      sim_op_record *d = &dst->ops[i];
+      d->macs += o.macs;
+      d->elem_ops += o.elem_ops;
+      d->rd_bytes += o.rd_bytes;
+      d->wr_bytes += o.wr_bytes;
+      d->energy_pj += o.energy_pj;
+      d->end_ps = o.end_ps;
+      continue;
+    }
     int rc = sim_report_push_op(dst, &o);
     if (rc) return rc;
   }

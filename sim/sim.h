@@ -560,6 +560,12 @@ double sim_report_energy_breakdown(const sim_report *r,
  * is weighted by the runs' latencies), and so does util (a mean).  Used
  * for multi-step runs (decode of T tokens). */
 int sim_report_append(sim_report *dst, const sim_report *src);
+/* As sim_report_append, but the op records of src add into dst's records
+ * of the same index (counters and energy summed, the end moved to src's
+ * shifted end) instead of being appended, so dst does not grow: the
+ * aggregate timeline of a decode.  SIM_EINVAL when dst already has
+ * records and their count or names differ from src's. */
+int sim_report_accumulate(sim_report *dst, const sim_report *src);
 
 /* ---------------------------------------------------------------------- */
 /* Validation rows: one published figure against ours (tfsim validate).   */
