@@ -25,8 +25,8 @@
 
 /* One step: lower, map, run; appended to rep. */
 static int run_step(const wl_model *m, const wl_opts *o, arch_model *am,
-                    const char *mapper, sim_report *rep, size_t *n_sched_ops,
-                    sim_err *err) {
+                    const char *mapper, const cli_opt *map_opt,
+                    sim_report *rep, size_t *n_sched_ops, sim_err *err) {
   wl_cascade *w = NULL;
   sim_sched s;
   sim_report step;
@@ -34,7 +34,9 @@ static int run_step(const wl_model *m, const wl_opts *o, arch_model *am,
   if (rc) return rc;
   sim_sched_init(&s, NULL);
   memset(&step, 0, sizeof step);
-  if ((rc = map_run(mapper, w, am, &s, err))) goto out;
+  if ((rc = map_run(mapper, w, am, map_opt->multi, (size_t)map_opt->n_multi,
+                    &s, err)))
+    goto out;
   *n_sched_ops = s.n_ops;
   if ((rc = sim_report_init(&step))) {
     sim_err_set(err, rc, "out of memory");
@@ -58,7 +60,7 @@ static int cmp_cstr(const void *a, const void *b) {
 }
 
 static char *run_params_json(const wl_model *m, const wl_opts *o,
-                             const cli_opt *sets) {
+                             const cli_opt *sets, const cli_opt *map_opt) {
   json_t *j = json_object();
   json_t *js = json_array();
   if (!j || !js) {
@@ -89,6 +91,17 @@ static char *run_params_json(const wl_model *m, const wl_opts *o,
   qsort(sorted, (size_t)ns, sizeof sorted[0], cmp_cstr);
   for (int i = 0; i < ns; i++) json_array_append_new(js, json_string(sorted[i]));
   json_object_set_new(j, "set", js);
+  /* Mapper options define the design point too; absent when none is
+   * given, so runs without them keep their parameters. */
+  if (map_opt->n_multi) {
+    json_t *jm = json_array();
+    ns = map_opt->n_multi;
+    memcpy(sorted, map_opt->multi, (size_t)ns * sizeof sorted[0]);
+    qsort(sorted, (size_t)ns, sizeof sorted[0], cmp_cstr);
+    for (int i = 0; i < ns; i++)
+      json_array_append_new(jm, json_string(sorted[i]));
+    json_object_set_new(j, "map_opt", jm);
+  }
   char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
   json_decref(j);
   return s;
@@ -102,6 +115,8 @@ int cmd_run(int argc, char **argv) {
        .help = "zoo model (tfsim list models) or Hugging Face config.json"},
       {.name = "--mapper", .kind = CLI_STR, .meta = "NAME",
        .help = "mapper (default: the class's default; tfsim list mappers)"},
+      {.name = "--map-opt", .kind = CLI_MULTI, .meta = "KEY=VALUE",
+       .help = "a mapper option (repeatable; tfsim list mappers)"},
       {.name = "--phase", .kind = CLI_STR, .meta = "prefill|decode",
        .help = "inference phase (default prefill)"},
       {.name = "--batch", .kind = CLI_INT, .meta = "B",
@@ -130,7 +145,7 @@ int cmd_run(int argc, char **argv) {
       {0}};
   cli_cmd c = {.name = "run",
                .usage = "run --arch FILE --model NAME|config.json [--mapper "
-                        "NAME] [--phase prefill|decode] [--batch B] [--seq "
+                        "NAME] [--map-opt k=v]... [--phase prefill|decode] [--batch B] [--seq "
                         "N] [--kv N] [--gen T] [--scope attention|block|"
                         "model] [--set k=v]... [--db FILE] [--json]",
                .summary = "Runs a transformer model on an architecture: "
@@ -210,7 +225,8 @@ int cmd_run(int argc, char **argv) {
   wl_opts so = o;
   for (uint64_t i = 0; i < steps; i++) {
     so.kv = o.kv + i;
-    if ((rc = run_step(&model, &so, &am, mapper, &rep, &n_sched_ops, &err)))
+    if ((rc = run_step(&model, &so, &am, mapper, cli_get(&c, "--map-opt"),
+                       &rep, &n_sched_ops, &err)))
       goto fail;
     if (steps > 16) cli_progress("decode", (size_t)(i + 1), (size_t)steps);
   }
@@ -222,7 +238,7 @@ int cmd_run(int argc, char **argv) {
   }
   sim_report_metric(&rep, "params", (double)wl_model_params(&model));
   if ((rc = sim_cfg_dump(&am.cfg, &yaml, &err))) goto fail;
-  params = run_params_json(&model, &o, o_set);
+  params = run_params_json(&model, &o, o_set, cli_get(&c, "--map-opt"));
   char cmdline[4096];
   cli_join_argv(cli_argc, cli_argv, cmdline, sizeof cmdline);
   const char *used_mapper = mapper;

@@ -1,7 +1,7 @@
 /*
- * map.c — the mapper registry and map_run (lookup, class check, run).
- * Adding a mapper: define `const map_ops <name>_map_ops` and list it in
- * g_mappers.
+ * map.c — the mapper registry and map_run (lookup, class check, options,
+ * run).  Adding a mapper: define `const map_ops <name>_map_ops` (with its
+ * option table) and list it in g_mappers.
  */
 #include "map.h"
 
@@ -32,7 +32,8 @@ const map_ops *map_default_for(const char *arch_cls) {
 }
 
 int map_run(const char *name, const wl_cascade *w, const arch_model *a,
-            sim_sched *out, sim_err *err) {
+            const char *const *kv, size_t n_kv, sim_sched *out,
+            sim_err *err) {
   const char *cls = a->ops->cls;
   sim_sched_init(out, name);
   const map_ops *m = name ? map_find(name) : map_default_for(cls);
@@ -55,5 +56,10 @@ int map_run(const char *name, const wl_cascade *w, const arch_model *a,
                        "class '%s', but %s is class '%s'", m->name,
                        m->arch_cls, a->cfg.path, cls);
   sim_sched_init(out, m->name);
-  return m->map(w, a, out, err);
+  map_opts *o = NULL;
+  int rc = map_opts_new(m, kv, n_kv, &o, err);
+  if (rc) return rc;
+  rc = m->map(w, a, o, out, err);
+  map_opts_free(o);
+  return rc;
 }

@@ -26,8 +26,9 @@ static sim_op_kind roofline_kind(wl_compute c) {
 }
 
 static int roofline_map(const wl_cascade *w, const arch_model *a,
-                        sim_sched *out, sim_err *err) {
+                        const map_opts *o, sim_sched *out, sim_err *err) {
   (void)a;
+  (void)o;
   size_t n = wl_cascade_n_ops(w);
   for (size_t i = 0; i < n; i++) {
     const wl_op *op = wl_cascade_op(w, i);
@@ -50,11 +51,15 @@ static int roofline_map(const wl_cascade *w, const arch_model *a,
   return 0;
 }
 
+/* A single point: nothing to choose, so no options. */
+static const map_opt_def roofline_opts[] = {{0}};
+
 const map_ops roofline_map_ops = {
-    .iVersion = 1,
+    .iVersion = 2,
     .name = "roofline",
     .arch_cls = "ideal",
     .summary = "one op per einsum, every tensor through memory (no fusion)",
     .is_default = 1,
     .map = roofline_map,
+    .opts = roofline_opts,
 };

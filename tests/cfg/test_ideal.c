@@ -121,7 +121,7 @@ static void test_roofline_conserves(void) {
   wl_cascade_totals(w, &t);
   sim_report r1, r2;
   sim_sched s;
-  CU_ASSERT_EQUAL_FATAL(map_run(NULL, w, &g_m, &s, &err), 0);
+  CU_ASSERT_EQUAL_FATAL(map_run(NULL, w, &g_m, NULL, 0, &s, &err), 0);
   CU_ASSERT_STRING_EQUAL(s.mapper, "roofline");
   sim_report_init(&r1);
   sim_report_init(&r2);
@@ -146,13 +146,13 @@ static void test_roofline_conserves(void) {
   CU_ASSERT_EQUAL(r1.ops[r1.n_ops - 1].end_ps, r1.latency_ps);
   /* An unknown mapper, and a mapper of another class, are refused. */
   sim_sched s2;
-  CU_ASSERT_EQUAL(map_run("nope", w, &g_m, &s2, &err), SIM_ENOENT);
+  CU_ASSERT_EQUAL(map_run("nope", w, &g_m, NULL, 0, &s2, &err), SIM_ENOENT);
   sim_sched_fini(&s2);
   arch_model dram;
   CU_ASSERT_EQUAL_FATAL(arch_load(&dram, TFSIM_SOURCE_DIR
                                   "/arch/configs/ddr4-3200-8gb-x8-1ch1r.yaml",
                                   NULL, 0, &err), 0);
-  CU_ASSERT_EQUAL(map_run("roofline", w, &dram, &s2, &err), SIM_EINVAL);
+  CU_ASSERT_EQUAL(map_run("roofline", w, &dram, NULL, 0, &s2, &err), SIM_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "targets class 'ideal'"));
   sim_sched_fini(&s2);
   arch_unload(&dram);
