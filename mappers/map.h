@@ -128,4 +128,129 @@ int map_opt_enum_index(const map_opts *o, const char *key);
 /* 1 if the user gave the key, 0 if it holds its default. */
 int map_opt_given(const map_opts *o, const char *key);
 
+/* ---------------------------------------------------------------------- */
+/* Mapping space and search (search.c)                                    */
+/* ---------------------------------------------------------------------- */
+
+#define MAP_DIM_MAX 12 /* dimensions of a mapping space */
+
+/* One discrete dimension: a name and its candidate values, either numbers
+ * (tile sizes) or names (loop orders, stationarity), in the order the
+ * mapper wants ties broken (earlier wins). */
+typedef struct map_dim {
+  const char *name;         /* "tile_m" */
+  uint32_t n;               /* number of candidates, >= 1 */
+  const int64_t *ivals;     /* numeric candidates, or NULL ...  */
+  const char *const *svals; /* ... named candidates (exactly one is set) */
+} map_dim;
+
+/* A point: the index of the chosen candidate in each dimension.  Points
+ * are ordered as an odometer with the last dimension fastest (dimension 0
+ * is the outermost loop); that order enumerates exhaustive search and
+ * breaks ties in every strategy. */
+typedef struct map_point {
+  uint32_t idx[MAP_DIM_MAX];
+} map_point;
+
+typedef struct map_space {
+  const map_dim *dims;
+  size_t n_dims; /* 1..MAP_DIM_MAX */
+  /* Optional constraint, cheap, checked before any estimate: 1 if p is
+   * legal (the tile fits the buffer), 0 if not.  ctx is map_search's. */
+  int (*valid)(void *ctx, const map_point *p);
+} map_space;
+
+/* What an estimate or bound hook returns for a point it finds illegal. */
+#define MAP_INVALID 1
+
+/* The fast estimate of a point: 0 with *cost set (finite or +inf, lower is
+ * better), MAP_INVALID for an illegal point, or a negative SIM_E* code that
+ * stops the search.  NaN is a bug (SIM_EINTERNAL). */
+typedef int (*map_estimate_fn)(void *ctx, const map_point *p, double *cost);
+/* Optional: a lower bound on estimate(p), cheaper than it (e.g. the
+ * compute-bound time, ignoring memory).  Same returns.  A point whose
+ * bound cannot beat the best so far is pruned: never estimated. */
+typedef int (*map_bound_fn)(void *ctx, const map_point *p, double *lb);
+
+typedef enum map_strategy {
+  MAP_SEARCH_EXHAUSTIVE = 0, /* every point, in point order            */
+  MAP_SEARCH_RANDOM,         /* `budget` distinct points, seeded        */
+  MAP_SEARCH_GREEDY          /* coordinate descent from a start point   */
+} map_strategy;
+
+/* "exhaustive", "random", "greedy", NULL: indexed by map_strategy. */
+extern const char *const map_search_names[];
+
+#define MAP_BUDGET_MAX 100000000 /* random and greedy keep ~16 B a point */
+
+/* The options every searching mapper shares: put this fragment in the
+ * mapper's option table, with its default strategy and budget (strings):
+ *
+ *   static const map_opt_def gemm_opts[] = {
+ *       MAP_SEARCH_OPTS("exhaustive", "100000"),
+ *       {.key = "dataflow", ...},
+ *       {0}};
+ *
+ * and read them with map_search_cfg_from. */
+#define MAP_SEARCH_OPTS(dflt_search, dflt_budget)                           \
+  {.key = "search", .type = MAP_OPT_ENUM, .dflt = (dflt_search),            \
+   .values = map_search_names,                                              \
+   .help = "how to search the mapping space"},                              \
+  {.key = "seed", .type = MAP_OPT_INT, .dflt = "1", .imin = 0,              \
+   .imax = INT64_MAX,                                                        \
+   .help = "search=random: the run seed (stream 'map.search')"},            \
+  {.key = "budget", .type = MAP_OPT_INT, .dflt = (dflt_budget), .imin = 1,  \
+   .imax = MAP_BUDGET_MAX,                                                   \
+   .help = "most points visited: exhaustive refuses a larger space, "       \
+           "random draws this many, greedy stops there"}
+
+typedef struct map_search_cfg {
+  map_strategy strategy;
+  uint64_t seed;          /* random: sim_rng_for(seed, "map.search") */
+  uint64_t budget;        /* >= 1: the most distinct points visited */
+  const map_point *start; /* greedy: where descent starts; NULL: index 0 in
+                             every dimension */
+} map_search_cfg;
+
+typedef struct map_search_result {
+  map_point best;       /* the winner */
+  double cost;          /* its estimate */
+  uint64_t n_space;     /* points in the space */
+  uint64_t n_visited;   /* distinct points looked at (<= budget) */
+  uint64_t n_estimated; /* estimate calls */
+  uint64_t n_invalid;   /* rejected by valid(), the bound or the estimate */
+  uint64_t n_pruned;    /* skipped: their bound could not beat the best */
+  int budget_hit;       /* random/greedy stopped on the budget */
+} map_search_result;
+
+/* Reads MAP_SEARCH_OPTS (search, seed, budget) from o; start = NULL. */
+void map_search_cfg_from(const map_opts *o, map_search_cfg *cfg);
+
+/* Searches s for the point of least estimate (ties: the earlier point in
+ * point order).  Deterministic: the same space, hooks, cfg (and seed)
+ * give the same result.  Errors, one line each:
+ *   SIM_EINTERNAL  the space is declared wrong (no dims, a dim without
+ *                  candidates, ...), a start index out of range, NaN cost;
+ *   SIM_ERANGE     the space has 2^64 points or more;
+ *   SIM_EINVAL     exhaustive over more points than the budget (names the
+ *                  space's size; sample with search=random), or no valid
+ *                  point was found (says how many were rejected, how);
+ *   a hook's negative code, with the point it failed at (unless the hook
+ *   set err itself, reaching it through ctx: err is cleared first). */
+int map_search(const map_space *s, map_estimate_fn estimate,
+               map_bound_fn bound, void *ctx, const map_search_cfg *cfg,
+               map_search_result *best, sim_err *err);
+
+/* The number of points (SIM_ERANGE past 2^64 - 1; SIM_EINTERNAL for a
+ * space declared wrong, with err set). */
+int map_space_size(const map_space *s, uint64_t *n, sim_err *err);
+/* A dimension's index by name, or -1. */
+int map_space_dim(const map_space *s, const char *name);
+/* The candidate p holds in dimension d (numeric or named dimension). */
+int64_t map_point_int(const map_space *s, const map_point *p, size_t d);
+const char *map_point_str(const map_space *s, const map_point *p, size_t d);
+/* "tile_m=64 tile_n=32 order=mnk" (truncated to n). */
+void map_point_format(const map_space *s, const map_point *p, char *buf,
+                      size_t n);
+
 #endif /* TFSIM_MAP_H */
