@@ -2,7 +2,8 @@
  * cmd_run.c — `tfsim run`: the whole pipeline of DESIGN.md section 1.
  *
  *   load arch YAML (+ --set)  ->  build workload (zoo or config.json)
- *   -> mapper emits a schedule -> the arch model runs it on the engine
+ *   -> mapper emits a schedule (its --map-opt options checked against
+ *      the mapper's table) -> the arch model runs it on the engine
  *   -> report -> SQLite row set (--db) and/or JSON on stdout (--json)
  *
  * Decode with --gen T simulates T steps, the KV cache growing from --kv
@@ -145,9 +146,10 @@ int cmd_run(int argc, char **argv) {
       {0}};
   cli_cmd c = {.name = "run",
                .usage = "run --arch FILE --model NAME|config.json [--mapper "
-                        "NAME] [--map-opt k=v]... [--phase prefill|decode] [--batch B] [--seq "
-                        "N] [--kv N] [--gen T] [--scope attention|block|"
-                        "model] [--set k=v]... [--db FILE] [--json]",
+                        "NAME] [--map-opt k=v]... [--phase prefill|decode] "
+                        "[--batch B] [--seq N] [--kv N] [--gen T] [--scope "
+                        "attention|block|model] [--set k=v]... [--db FILE] "
+                        "[--json]",
                .summary = "Runs a transformer model on an architecture: "
                           "cycles, latency, energy, utilisation.",
                .opts = opts};
