@@ -1,7 +1,8 @@
 /*
  * cmd_list.c — `tfsim list archs|models|mappers`.
  * archs: the presets in arch/configs (name, class, file) and the classes;
- * models: the zoo with exact parameter counts; mappers: the registry.
+ * models: the zoo with exact parameter counts; mappers: the registry,
+ * each with its options and their defaults.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -74,11 +75,25 @@ static int list_models(void) {
   return 0;
 }
 
+/* Each mapper, then its options as `--map-opt key=default`, what they do
+ * and what they allow. */
 static int list_mappers(void) {
   printf("%-14s %-8s %s\n", "MAPPER", "CLASS", "WHAT");
-  for (const map_ops *const *m = map_list(); *m; m++)
+  for (const map_ops *const *m = map_list(); *m; m++) {
     printf("%-14s %-8s %s%s\n", (*m)->name, (*m)->arch_cls, (*m)->summary,
            (*m)->is_default ? " (default)" : "");
+    const map_opt_def *d = (*m)->iVersion >= 2 ? (*m)->opts : NULL;
+    if (!d || !d->key) {
+      printf("%-23s options: none\n", "");
+      continue;
+    }
+    for (; d->key; d++) {
+      char kv[64], dom[192];
+      snprintf(kv, sizeof kv, "%s=%s", d->key, d->dflt);
+      map_opt_domain(d, dom, sizeof dom);
+      printf("%-23s --map-opt %-22s %s [%s]\n", "", kv, d->help, dom);
+    }
+  }
   return 0;
 }
 

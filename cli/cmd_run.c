@@ -31,7 +31,7 @@ static int cmp_cstr(const void *a, const void *b) {
 }
 
 static char *run_params_json(const wl_model *m, const wl_opts *o,
-                             const cli_opt *sets) {
+                             const cli_opt *sets, const cli_opt *map_opt) {
   json_t *j = json_object();
   json_t *js = json_array();
   if (!j || !js) {
@@ -62,6 +62,17 @@ static char *run_params_json(const wl_model *m, const wl_opts *o,
   qsort(sorted, (size_t)ns, sizeof sorted[0], cmp_cstr);
   for (int i = 0; i < ns; i++) json_array_append_new(js, json_string(sorted[i]));
   json_object_set_new(j, "set", js);
+  /* Mapper options define the design point too; absent when none is
+   * given, so runs without them keep their parameters. */
+  if (map_opt->n_multi) {
+    json_t *jm = json_array();
+    ns = map_opt->n_multi;
+    memcpy(sorted, map_opt->multi, (size_t)ns * sizeof sorted[0]);
+    qsort(sorted, (size_t)ns, sizeof sorted[0], cmp_cstr);
+    for (int i = 0; i < ns; i++)
+      json_array_append_new(jm, json_string(sorted[i]));
+    json_object_set_new(j, "map_opt", jm);
+  }
   char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
   json_decref(j);
   return s;
@@ -232,8 +243,8 @@ int cmd_run(int argc, char **argv) {
   } else {
     map_sim_opts so = {0};
     so.mapper = mapper;
-    so.map_opts = cli_get(&c, "--map-opt")->multi;
-    so.n_map_opts = cli_get(&c, "--map-opt")->n_multi;
+    so.kv_opts = cli_get(&c, "--map-opt")->multi;
+    so.n_kv_opts = (size_t)cli_get(&c, "--map-opt")->n_multi;
     so.step_ops = cli_get(&c, "--step-ops")->seen;
     so.progress = run_progress;
     if ((rc = map_simulate(&am, &model, &o, &so, &rep, &sched, &err)))
@@ -251,7 +262,7 @@ int cmd_run(int argc, char **argv) {
     params = j ? json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
     json_decref(j);
   } else {
-    params = run_params_json(&model, &o, o_set);
+    params = run_params_json(&model, &o, o_set, cli_get(&c, "--map-opt"));
   }
   char cmdline[4096];
   cli_join_argv(cli_argc, cli_argv, cmdline, sizeof cmdline);
@@ -349,7 +360,7 @@ int cmd_map(int argc, char **argv) {
   o.repeat_layers = 1;
   rc = map_lower_and_map(&model, &o, &am, cli_get(&c, "--mapper")->str,
                          cli_get(&c, "--map-opt")->multi,
-                         cli_get(&c, "--map-opt")->n_multi, &s, &err);
+                         (size_t)cli_get(&c, "--map-opt")->n_multi, &s, &err);
   FILE *out = stdout;
   const char *path = cli_get(&c, "--out")->str;
   if (!rc && path && !(out = fopen(path, "w")))

@@ -1,7 +1,7 @@
 /*
- * map.c — the mapper registry and map_run (lookup, class check, run).
- * Adding a mapper: define `const map_ops <name>_map_ops` and list it in
- * g_mappers.
+ * map.c — the mapper registry and map_run (lookup, class check, options,
+ * run).  Adding a mapper: define `const map_ops <name>_map_ops` (with its
+ * option table) and list it in g_mappers.
  */
 #include "map.h"
 
@@ -32,7 +32,7 @@ const map_ops *map_default_for(const char *arch_cls) {
 }
 
 int map_run(const char *name, const wl_cascade *w, const arch_model *a,
-            const char *const *opts, int n_opts, sim_sched *out,
+            const char *const *kv, size_t n_kv, sim_sched *out,
             sim_err *err) {
   const char *cls = a->ops->cls;
   sim_sched_init(out, name);
@@ -56,9 +56,10 @@ int map_run(const char *name, const wl_cascade *w, const arch_model *a,
                        "class '%s', but %s is class '%s'", m->name,
                        m->arch_cls, a->cfg.path, cls);
   sim_sched_init(out, m->name);
-  if (n_opts > 0)
-    return sim_err_set(err, SIM_EINVAL, "--map-opt: mapper '%s' has no "
-                       "option '%.*s'", m->name,
-                       (int)strcspn(opts[0], "="), opts[0]);
-  return m->map(w, a, out, err);
+  map_opts *o = NULL;
+  int rc = map_opts_new(m, kv, n_kv, &o, err);
+  if (rc) return rc;
+  rc = m->map(w, a, o, out, err);
+  map_opts_free(o);
+  return rc;
 }

@@ -147,8 +147,9 @@ int map_cascade_groups(const wl_cascade *w, sim_sched *out, sim_err *err) {
 }
 
 static int roofline_map(const wl_cascade *w, const arch_model *a,
-                        sim_sched *out, sim_err *err) {
+                        const map_opts *o, sim_sched *out, sim_err *err) {
   (void)a;
+  (void)o;
   int unit = sim_sched_unit(out, "core");
   int level = sim_sched_level(out, "dram");
   int rc = map_cascade_tensors(w, out, level, err);
@@ -163,12 +164,16 @@ static int roofline_map(const wl_cascade *w, const arch_model *a,
   return map_cascade_groups(w, out, err);
 }
 
+/* A single point: nothing to choose, so no options. */
+static const map_opt_def roofline_opts[] = {{0}};
+
 const map_ops roofline_map_ops = {
-    .iVersion = 1,
+    .iVersion = 2,
     .name = "roofline",
     .arch_cls = "ideal",
     .summary = "unfused, op-serial: one op per einsum, every tensor through "
                "memory",
     .is_default = 1,
     .map = roofline_map,
+    .opts = roofline_opts,
 };

@@ -110,12 +110,12 @@ static int equal_counts(const sim_sched *a, const sim_sched *b) {
 
 int map_lower_and_map(const wl_model *m, const wl_opts *o,
                       const arch_model *am, const char *mapper,
-                      const char *const *map_opts, int n_map_opts,
-                      sim_sched *out, sim_err *err) {
+                      const char *const *kv, size_t n_kv, sim_sched *out,
+                      sim_err *err) {
   wl_cascade *w = NULL;
   sim_sched_init(out, NULL);
   int rc = wl_lower(m, o, &w, err);
-  if (!rc) rc = map_run(mapper, w, am, map_opts, n_map_opts, out, err);
+  if (!rc) rc = map_run(mapper, w, am, kv, n_kv, out, err);
   wl_cascade_free(w);
   return rc;
 }
@@ -146,8 +146,8 @@ int map_simulate(arch_model *am, const wl_model *m, const wl_opts *o,
   sim_sched_init(&cur, NULL);
   memset(&step, 0, sizeof step);
   if (first) sim_sched_init(first, NULL);
-  if ((rc = map_lower_and_map(m, &op, am, so->mapper, so->map_opts,
-                              so->n_map_opts, &s0, err)))
+  if ((rc = map_lower_and_map(m, &op, am, so->mapper, so->kv_opts,
+                              so->n_kv_opts, &s0, err)))
     goto out;
   if (first && (rc = sim_sched_copy(first, &s0))) {
     sim_err_set(err, rc, "out of memory");
@@ -158,16 +158,16 @@ int map_simulate(arch_model *am, const wl_model *m, const wl_opts *o,
     o1.kv = op.kv + 1;
     ol.kv = op.kv + steps - 1;
     sim_sched sl;
-    if ((rc = map_lower_and_map(m, &o1, am, so->mapper, so->map_opts,
-                                so->n_map_opts, &s1, err)))
+    if ((rc = map_lower_and_map(m, &o1, am, so->mapper, so->kv_opts,
+                                so->n_kv_opts, &s1, err)))
       goto out;
     if (same_shape(&s0, &s1)) {
       if ((rc = slope_of(&s0, &s1, &d))) {
         sim_err_set(err, rc, "out of memory");
         goto out;
       }
-      rc = map_lower_and_map(m, &ol, am, so->mapper, so->map_opts,
-                             so->n_map_opts, &sl, err);
+      rc = map_lower_and_map(m, &ol, am, so->mapper, so->kv_opts,
+                             so->n_kv_opts, &sl, err);
       if (!rc && (rc = sim_sched_copy(&cur, &s0)))
         sim_err_set(err, rc, "out of memory");
       if (!rc) {
@@ -190,8 +190,8 @@ int map_simulate(arch_model *am, const wl_model *m, const wl_opts *o,
       wl_opts oi = op;
       oi.kv = op.kv + i;
       sim_sched_fini(&cur);
-      if ((rc = map_lower_and_map(m, &oi, am, so->mapper, so->map_opts,
-                                  so->n_map_opts, &cur, err)))
+      if ((rc = map_lower_and_map(m, &oi, am, so->mapper, so->kv_opts,
+                                  so->n_kv_opts, &cur, err)))
         goto out;
       s = &cur;
     }

@@ -2,8 +2,8 @@
  * sim.h — the public API of tfsim's engine (the sim/ folder, libc only).
  *
  * Everything a model or mapper needs from the core: error codes and
- * messages, the allocation hook, the discrete-event engine with clock
- * domains, the statistics registry, and the schedule (the plain-data hand-
+ * messages, the allocation hook, seeded random streams, the discrete-event
+ * engine with clock domains, the statistics registry, and the schedule (the plain-data hand-
  * off from a mapper to an architecture model).
  *
  * Design (DESIGN.md section 2):
@@ -105,6 +105,30 @@ int sim_add_u64(uint64_t a, uint64_t b, uint64_t *out);
 /* Seconds (double) to picoseconds, rounded to nearest; SIM_ERANGE when the
  * value is negative, not finite or does not fit 64-bit picoseconds. */
 int sim_s_to_ps(double s, uint64_t *out_ps);
+
+/* ---------------------------------------------------------------------- */
+/* Random streams (rng.c): splitmix64, one stream per component, derived  */
+/* from a run seed and the component's name (never from a pointer, a hash */
+/* table's order or the clock), so a run is reproducible from its seed.   */
+/* ---------------------------------------------------------------------- */
+
+typedef struct sim_rng {
+  uint64_t state; /* splitmix64 state; the seed is the initial state */
+} sim_rng;
+
+/* The one splitmix64 step: advances *state, returns the next value. */
+uint64_t sim_splitmix64(uint64_t *state);
+/* The stream whose initial state is `seed` (seed 0 first gives
+ * 0xE220A8397B1DCDAF). */
+void sim_rng_seed(sim_rng *r, uint64_t seed);
+/* The stream of `component` ("map.search", "dram.ch0") in the run of
+ * `seed`: a fixed function of both, independent of any other name's. */
+void sim_rng_for(sim_rng *r, uint64_t seed, const char *component);
+uint64_t sim_rng_u64(sim_rng *r);
+/* Uniform in [0, n), unbiased (rejection); n must be > 0 (0 gives 0). */
+uint64_t sim_rng_below(sim_rng *r, uint64_t n);
+/* Uniform in [0, 1): a multiple of 2^-53. */
+double sim_rng_unit(sim_rng *r);
 
 /* ---------------------------------------------------------------------- */
 /* Engine                                                                 */

@@ -112,13 +112,8 @@ int wl_eval_set(wl_eval *ev, size_t tensor, const double *data, size_t n,
   return 0;
 }
 
-/* splitmix64: a small, well-mixed, seedable generator. */
-static uint64_t mix(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+/* splitmix64: the project's one copy (sim/rng.c). */
+static uint64_t mix(uint64_t *s) { return sim_splitmix64(s); }
 
 static double unit(uint64_t *s) { /* [0, 1) */
   return (double)(mix(s) >> 11) * (1.0 / 9007199254740992.0);

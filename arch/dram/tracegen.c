@@ -7,7 +7,10 @@
  *                z = (state ^ (state >> 30)) * 0xBF58476D1CE4E5B9
  *                z = (z ^ (z >> 27)) * 0x94D049BB133111EB
  *                return z ^ (z >> 31)          (all mod 2^64)
- *   uniform(n) = next() mod n; the seed is the initial state.
+ *                (sim_splitmix64, the project's one copy: sim/rng.c)
+ *   uniform(n) = next() mod n; the seed is the initial state.  This is
+ *                the script's (slightly biased) uniform, kept for bit
+ *                equality; new code uses sim_rng_below.
  *
  *   seq   reads, addr = i * 64
  *   rand  reads, seed 1, addr = uniform(2^24) * 64
@@ -28,12 +31,9 @@
 
 #define LINE 64u
 
-uint64_t dram_splitmix64(uint64_t *state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+/* The project's one splitmix64 (sim/rng.c); gen_traces.py's is the same
+ * function, so the streams match it bit for bit. */
+uint64_t dram_splitmix64(uint64_t *state) { return sim_splitmix64(state); }
 
 static inline uint64_t uniform(dram_tracegen *g, uint64_t n) {
   return dram_splitmix64(&g->state) % n;

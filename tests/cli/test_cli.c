@@ -168,6 +168,16 @@ static void test_bad_inputs(void) {
            "--db %s", good, db);
   BAD(args, db, "unknown mapper 'warp'");
 
+  /* Mapper options are checked against the mapper's table: an unknown
+   * key names the keys it has. */
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --map-opt "
+           "nosuch=1 --db %s", good, db);
+  BAD(args, db, "--map-opt: mapper 'roofline' has no option 'nosuch' "
+      "(allowed: none)");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --map-opt nosuch "
+           "--db %s", good, db);
+  BAD(args, db, "--map-opt: 'nosuch' is not key=value");
+
   snprintf(args, sizeof args, "run --arch %s --model gpt2 --db "
            "/proc/tfsim/none/x.db", good);
   BAD(args, NULL, "/proc/tfsim/none/x.db");
@@ -265,6 +275,7 @@ static void test_list(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "ideal-a100"));
   CU_ASSERT_EQUAL(tfsim("list mappers"), 0);
   CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "roofline"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "options: none"));
   CU_ASSERT_EQUAL(tfsim("list gadgets"), 2);
 }
 

@@ -18,15 +18,8 @@
 #include <limits.h>
 #include <string.h>
 
-static uint64_t splitmix64(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 static uint64_t below(uint64_t *s, uint64_t n) {
-  return n ? splitmix64(s) % n : 0;
+  return n ? sim_splitmix64(s) % n : 0;
 }
 
 /* ---------------------------------------------------------------------- */
