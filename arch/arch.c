@@ -134,7 +134,7 @@ int arch_exec_report(const sim_sched *s, const sim_exec_result *xr,
                      double (*op_pj)(void *ctx, const sim_sched *s,
                                      size_t op, uint64_t inst),
                      void *ctx, sim_report *rep, sim_err *err) {
-  uint64_t lat = xr->end_ps;
+  uint64_t t0 = xr->start_ps, lat = xr->end_ps - t0;
   rep->latency_ps = lat;
   rep->cycles = period_ps ? lat / period_ps : 0;
   snprintf(rep->clock, sizeof rep->clock, "%s", clk);
@@ -146,8 +146,8 @@ int arch_exec_report(const sim_sched *s, const sim_exec_result *xr,
     memset(&r, 0, sizeof r);
     memcpy(r.name, op->name, sizeof r.name);
     r.layer = op->layer;
-    r.start_ps = st->first_ps == SIM_T_NEVER ? 0 : st->first_ps;
-    r.end_ps = st->last_ps;
+    r.start_ps = st->first_ps == SIM_T_NEVER ? 0 : st->first_ps - t0;
+    r.end_ps = st->last_ps > t0 ? st->last_ps - t0 : 0;
     r.macs = op->macs * st->inst;
     r.elem_ops = op->elem_ops * st->inst;
     for (int l = 0; l < s->n_levels; l++) {

@@ -955,6 +955,7 @@ int sim_exec_run(sim_engine *e, const sim_sched *s, const sim_exec_arch *a,
     for (uint32_t w = 0; w < x.window; w++) g->slot_iter[w] = UINT64_MAX;
   }
   uint64_t now = sim_now(e);
+  out->start_ps = out->end_ps = now;
   x.t_prev = now;
   x.ops_left = n;
   /* Ops outside groups: pending = deps; groups: instantiate. */
@@ -988,7 +989,6 @@ int sim_exec_run(sim_engine *e, const sim_sched *s, const sim_exec_arch *a,
     if (ran == 0 && sim_pending(e) == 0) break;
   }
   rc = x.rc;
-  if (!rc && !n) out->end_ps = now;
 done:
   exec_free(&x);
   return rc;

@@ -476,7 +476,8 @@ typedef struct sim_exec_opstat {
 } sim_exec_opstat;
 
 typedef struct sim_exec_result {
-  uint64_t end_ps;            /* last completion */
+  uint64_t start_ps;          /* engine time when the run began */
+  uint64_t end_ps;            /* last completion (absolute) */
   sim_exec_opstat *ops;       /* n_ops, owned */
   size_t n_ops;
   double unit_busy_ps[SIM_UNIT_MAX]; /* unit-ps busy per schedule unit */

@@ -306,40 +306,73 @@ static int ideal_account(const ideal_state *st, const sim_sched *s,
   return 0;
 }
 
-static int ideal_run_sched(void *state, const sim_cfg *cfg,
-                           const sim_sched *sched, sim_report *rep,
-                           sim_err *err) {
-  const ideal_state *st = state;
-  ideal_ctx ctx = {st, cfg};
+/* A run: the executor on an engine.  A decode keeps one session (one
+ * engine) for all its steps, so a step costs no engine set-up. */
+typedef struct ideal_session {
+  ideal_ctx ctx;
   sim_exec_arch a;
-  memset(&a, 0, sizeof a);
-  snprintf(a.units[0].kind, sizeof a.units[0].kind, "core");
-  a.units[0].count = 1;
-  a.n_units = 1;
-  snprintf(a.levels[0].name, sizeof a.levels[0].name, "dram");
-  a.levels[0].gbps = st->gbps;
-  a.n_levels = 1;
-  a.ctx = &ctx;
-  a.cost = ideal_cost;
-  sim_engine *e = sim_engine_new();
-  if (!e) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  sim_engine *e;
+} ideal_session;
+
+static void ideal_end(void *session) {
+  ideal_session *ss = session;
+  if (!ss) return;
+  sim_engine_free(ss->e);
+  sim_free(ss);
+}
+
+static int ideal_begin(void *state, const sim_cfg *cfg, void **session,
+                       sim_err *err) {
+  const ideal_state *st = state;
+  ideal_session *ss = sim_calloc(1, sizeof *ss);
+  *session = NULL;
+  if (!ss || !(ss->e = sim_engine_new()) ||
+      sim_clock_add(ss->e, "core", st->period_ps) < 0) {
+    ideal_end(ss);
+    return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  }
+  ss->ctx.st = st;
+  ss->ctx.cfg = cfg;
+  sim_exec_arch *a = &ss->a;
+  snprintf(a->units[0].kind, sizeof a->units[0].kind, "core");
+  a->units[0].count = 1;
+  a->n_units = 1;
+  snprintf(a->levels[0].name, sizeof a->levels[0].name, "dram");
+  a->levels[0].gbps = st->gbps;
+  a->n_levels = 1;
+  a->ctx = &ss->ctx;
+  a->cost = ideal_cost;
+  *session = ss;
+  return 0;
+}
+
+static int ideal_step(void *session, const sim_sched *sched, sim_report *rep,
+                      sim_err *err) {
+  ideal_session *ss = session;
+  const ideal_state *st = ss->ctx.st;
   sim_exec_result xr;
-  memset(&xr, 0, sizeof xr);
-  int rc = sim_clock_add(e, "core", st->period_ps) < 0
-               ? sim_err_set(err, SIM_ENOMEM, "out of memory")
-               : sim_exec_run(e, sched, &a, NULL, &xr, err);
-  sim_engine_free(e);
+  int rc = sim_exec_run(ss->e, sched, &ss->a, NULL, &xr, err);
   int lvl = sim_sched_find_level(sched, "dram");
   if (!rc)
     rc = arch_exec_report(sched, &xr, st->period_ps, "core", lvl,
-                          ideal_op_pj, &ctx, rep, err);
+                          ideal_op_pj, &ss->ctx, rep, err);
   if (!rc) rc = ideal_account(st, sched, &xr, rep, err);
   sim_exec_result_fini(&xr);
   return rc;
 }
 
+static int ideal_run_sched(void *state, const sim_cfg *cfg,
+                           const sim_sched *sched, sim_report *rep,
+                           sim_err *err) {
+  void *ss = NULL;
+  int rc = ideal_begin(state, cfg, &ss, err);
+  if (!rc) rc = ideal_step(ss, sched, rep, err);
+  ideal_end(ss);
+  return rc;
+}
+
 const arch_ops ideal_arch_ops = {
-    .iVersion = 1,
+    .iVersion = 2,
     .cls = "ideal",
     .summary = "unfused, op-serial roofline: compute peak per precision, "
                "memory bandwidth and capacity",
@@ -348,4 +381,7 @@ const arch_ops ideal_arch_ops = {
     .fini = ideal_fini,
     .run = ideal_run_sched,
     .trace = NULL,
+    .begin = ideal_begin,
+    .step = ideal_step,
+    .end = ideal_end,
 };

@@ -173,7 +173,57 @@ static void test_roofline_conserves(void) {
   wl_cascade_free(w);
 }
 
+/* Decode in the library: lowering and mapping once (affine per-token
+ * counts) gives the result of re-lowering every step, and layers as
+ * groups give the result of unrolled layers. */
+static void decode_case(const char *name, uint64_t kv, uint64_t gen) {
+  wl_model m;
+  wl_opts o;
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(wl_model_find(name, &m, &err), 0);
+  wl_opts_default(&o);
+  o.phase = WL_DECODE;
+  o.kv = kv;
+  o.gen = gen;
+  sim_report r[3];
+  map_sim_opts so[3];
+  memset(so, 0, sizeof so);
+  so[1].relower_every_step = 1;
+  so[2].relower_every_step = 1;
+  so[2].unroll_layers = 1;
+  for (int k = 0; k < 3; k++) {
+    sim_report_init(&r[k]);
+    int rc = map_simulate(&g_m, &m, &o, &so[k], &r[k], NULL, &err);
+    if (rc) fprintf(stderr, "\n  %s: %s\n", name, err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+  }
+  CU_ASSERT_EQUAL(sim_report_get(&r[0], "decode_affine", -1), 1);
+  CU_ASSERT_EQUAL(sim_report_get(&r[1], "decode_affine", -1), 0);
+  for (int k = 1; k < 3; k++) {
+    CU_ASSERT_EQUAL(r[0].latency_ps, r[k].latency_ps);
+    CU_ASSERT_EQUAL(r[0].dram_bytes, r[k].dram_bytes);
+    CU_ASSERT_DOUBLE_EQUAL(sim_report_energy_pj(&r[0]),
+                           sim_report_energy_pj(&r[k]),
+                           1e-9 * sim_report_energy_pj(&r[0]));
+    CU_ASSERT_DOUBLE_EQUAL(r[0].util, r[k].util, 1e-12);
+    CU_ASSERT_EQUAL(sim_report_get(&r[0], "macs", 0),
+                    sim_report_get(&r[k], "macs", -1));
+  }
+  /* The timeline does not grow with the steps: one record per op. */
+  CU_ASSERT_EQUAL(r[0].n_ops, r[1].n_ops);
+  CU_ASSERT(r[2].n_ops > r[0].n_ops); /* unrolled: one per layer op */
+  for (int k = 0; k < 3; k++) sim_report_fini(&r[k]);
+}
+
+static void test_decode_equals_relowering(void) {
+  decode_case("gpt2-s", 100, 9);
+  decode_case("llama2-7b", 3, 5);
+  decode_case("t5-base", 10, 4);
+}
+
 static CU_TestInfo tests[] = {
+    {"decode lowered once equals re-lowering every step",
+     test_decode_equals_relowering},
     {"compute-bound op: MACs / peak, util 100 %", test_compute_bound},
     {"memory-bound op, repeat, elementwise", test_memory_bound_and_repeat},
     {"time overflow is an error", test_time_overflow},
