@@ -253,7 +253,7 @@ static void test_bad_inputs(void) {
 }
 
 static void test_help_everywhere(void) {
-  const char *cmds[] = {"run", "trace", "sweep", "report", "regress",
+  const char *cmds[] = {"run", "map", "trace", "sweep", "report", "regress",
                         "validate", "list", NULL};
   for (int i = 0; cmds[i]; i++) {
     char a[64];
@@ -367,7 +367,74 @@ static void test_decode_steps(void) {
   CU_ASSERT_DOUBLE_EQUAL(macs4, sum, 0);
 }
 
+/* tfsim map writes a schedule; run --schedule runs it with the result of
+ * run --model; a hand edit is honoured; bad schedules are one line, 2. */
+static void test_map_and_schedule(void) {
+  char args[1024], sched[256], edited[256];
+  const char *good = ideal_with("map.yaml", "1024");
+  snprintf(sched, sizeof sched, "%s/s.json", g_dir);
+  snprintf(args, sizeof args, "map --arch %s --model gpt2-s --seq 64 --out "
+           "%s", good, sched);
+  CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+  snprintf(args, sizeof args, "run --arch %s --model gpt2-s --seq 64 --json",
+           good);
+  CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+  json_t *a = json_loads(g_out, 0, NULL);
+  snprintf(args, sizeof args, "run --arch %s --schedule %s --json", good,
+           sched);
+  CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+  json_t *b = json_loads(g_out, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+  CU_ASSERT_EQUAL(json_integer_value(json_object_get(a, "cycles")),
+                  json_integer_value(json_object_get(b, "cycles")));
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(b, "mapper")),
+                         "roofline");
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(b, "schedule")),
+                         "unfused, op-serial roofline");
+  CU_ASSERT(json_is_true(json_object_get(b, "fits_memory")) ||
+            json_object_get(b, "fits_memory") == NULL);
+  /* A hand edit: the first op's count doubled costs more time. */
+  json_t *s = json_load_file(sched, 0, NULL);
+  json_t *op0 = json_array_get(json_object_get(s, "ops"), 1);
+  json_object_set_new(op0, "count", json_integer(1000));
+  snprintf(edited, sizeof edited, "%s/e.json", g_dir);
+  json_dump_file(s, edited, 0);
+  json_decref(s);
+  snprintf(args, sizeof args, "run --arch %s --schedule %s --json", good,
+           edited);
+  CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+  json_t *c = json_loads(g_out, 0, NULL);
+  CU_ASSERT(json_integer_value(json_object_get(c, "cycles")) >
+            json_integer_value(json_object_get(b, "cycles")));
+  json_decref(a);
+  json_decref(b);
+  json_decref(c);
+  /* Bad schedules: exit 2, one line naming the op and the field. */
+  const char *bad = file("bad.json",
+      "{\"version\": 2, \"mapper\": \"m\", \"levels\": [\"dram\"], "
+      "\"units\": [\"sm\"], \"ops\": [{\"name\": \"qk\", \"fn\": "
+      "\"mac\", \"prec\": \"fp16\", \"unit\": \"sm\"}]}");
+  snprintf(args, sizeof args, "run --arch %s --schedule %s", good, bad);
+  CU_ASSERT_EQUAL(tfsim(args), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "unit kind 'sm' is not one of this "
+                                        "architecture's (core)"));
+  CU_ASSERT_PTR_NOT_NULL(strchr(g_errb, '\n'));
+  CU_ASSERT_PTR_NULL(strchr(g_errb, '\n') + 1 < g_errb + strlen(g_errb)
+                         ? strchr(strchr(g_errb, '\n') + 1, '\n')
+                         : NULL);
+  bad = file("bad2.json", "{\"version\": 7, \"mapper\": \"m\"}");
+  snprintf(args, sizeof args, "run --arch %s --schedule %s", good, bad);
+  CU_ASSERT_EQUAL(tfsim(args), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "version: 7 is not supported"));
+  snprintf(args, sizeof args, "run --arch %s --schedule %s --model gpt2",
+           good, sched);
+  CU_ASSERT_EQUAL(tfsim(args), 2);
+}
+
 static CU_TestInfo tests[] = {
+    {"map, run --schedule, hand edits, bad schedules",
+     test_map_and_schedule},
     {"bad input: one line, exit 2, no rows", test_bad_inputs},
     {"--help on every subcommand", test_help_everywhere},
     {"list archs|models|mappers", test_list},
