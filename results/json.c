@@ -517,8 +517,12 @@ static int rd_idx_array(rd_ctx *c, json_t *o, const char *key, size_t max,
     json_t *v = json_array_get(a, k);
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
         (size_t)json_integer_value(v) >= limit)
-      return rd_fail(c, key, "[%zu]: must be %s (0..%zu)", k, what,
-                     limit ? limit - 1 : 0);
+      return limit ? rd_fail(c, key, "[%zu]: %lld must be %s (0..%zu)", k,
+                             json_is_integer(v)
+                                 ? (long long)json_integer_value(v) : -1LL,
+                             what, limit - 1)
+                   : rd_fail(c, key, "[%zu]: must be %s, and there is none",
+                             k, what);
     dst[(*n)++] = (int32_t)json_integer_value(v);
   }
   return 0;

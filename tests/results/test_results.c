@@ -1181,7 +1181,7 @@ static void test_sched_json_bad(void) {
   bad_sched("{\"mapper\": \"m\", \"ops\": []}", "version: missing");
   bad_sched(HEAD "\"ops\": [{\"name\": \"a\", \"fn\": \"mac\", \"prec\": "
                  "\"fp16\", \"unit\": \"core\", \"in\": [5]}]}",
-            "ops[0] 'a'.in: [0]: must be a tensor id");
+            "ops[0] 'a'.in: [0]: 5 must be a tensor id (0..0)");
   bad_sched(HEAD "\"ops\": [{\"name\": \"a\", \"fn\": \"mac\", \"prec\": "
                  "\"fp16\", \"unit\": \"sm\"}]}",
             "ops[0] 'a'.unit: 'sm' is not in units");
@@ -1190,7 +1190,8 @@ static void test_sched_json_bad(void) {
             "ops[0] 'a'.rd_bytes: 'l2' is not a declared level");
   bad_sched(HEAD "\"ops\": [{\"name\": \"a\", \"fn\": \"mac\", \"prec\": "
                  "\"fp16\", \"unit\": \"core\", \"deps\": [0]}]}",
-            "ops[0] 'a'.deps: [0]: must be an earlier op (no cycles)");
+            "ops[0] 'a'.deps: [0]: must be an earlier op (no cycles), and "
+            "there is none");
   bad_sched(HEAD "\"ops\": [{\"name\": \"a\", \"fn\": \"mac\", \"prec\": "
                  "\"fp16\", \"unit\": \"core\", \"count\": -4}]}",
             "ops[0] 'a'.count: must be an integer >= 0");
