@@ -448,6 +448,50 @@ int dram_fill_report(const dram_spec *spec, const dram_counters *c,
                      sim_report *rep, sim_err *err);
 
 /* ---------------------------------------------------------------------- */
+/* Command level (dram_cmd.c): for an outside command-level driver such as */
+/* the PIM controller.  The same constraint table, bank states and issue   */
+/* path as the built-in controller; commands issue at dram_now(), before   */
+/* that cycle is processed, and the controller then issues nothing on that */
+/* channel in that cycle.  Added commands must be added to the spec before */
+/* dram_sys_new.                                                           */
+/* ---------------------------------------------------------------------- */
+
+/* Earliest cycle >= dram_now(s) at which cmd (a dram_cmd or an added
+ * command's index) may issue to a in the current state: timing and the
+ * command bus.  For a rank-scope command a->bg, a->ba are ignored; a->ro
+ * is the row an ACT opens or a bank-scope column command addresses.
+ * SIM_T_NEVER if the bank states forbid it now (ACT or REF to an open
+ * bank, a column command to a closed bank or another row, PRE to a closed
+ * bank) or cmd / a is out of range.  Timing only grows until the next
+ * issue, so the answer stays valid while nothing else issues. */
+uint64_t dram_cmd_earliest(const dram_sys *s, int cmd, const dram_addr *a);
+/* Issues cmd to a at dram_now(s): bank states, timing, counters (and so
+ * energy), the refresh request it serves, the command hook (the checker).
+ * Returns 0 issued; 1 not yet ready (timing or command bus: retry at
+ * dram_cmd_earliest); SIM_EINVAL with a message naming the cycle, command,
+ * address and bank when the bank states forbid it or cmd / a is out of
+ * range.  A read's data returns RL + tBL later (spec->read_delay_cyc);
+ * nothing is returned through dram_done_fn. */
+int dram_cmd_issue(dram_sys *s, int cmd, const dram_addr *a, sim_err *err);
+
+/* Refresh, for a command-level driver.  By default the controller raises
+ * a refresh request every refresh interval and serves it (precharges the
+ * rank, issues REF / REFpb).  With manual refresh on channel ch the
+ * requests are still raised on the same schedule but left to the caller:
+ * dram_refresh_due reports them and a REF / REFpb issued through
+ * dram_cmd_issue to the front request's rank (and bank) retires it.  The
+ * controller neither serves nor waits for them.  Switching moves pending
+ * requests along. */
+typedef struct dram_refresh_req {
+  uint32_t pending; /* requests raised and not yet served */
+  int cmd;          /* the front one: DRAM_CMD_REF or DRAM_CMD_REFPB; -1 */
+  dram_addr a;      /* its channel, rank (and bank group, bank for REFpb) */
+  uint64_t next_cyc; /* cycle the next request is raised, SIM_T_NEVER */
+} dram_refresh_req;
+int dram_refresh_set_manual(dram_sys *s, uint32_t ch, int on);
+int dram_refresh_due(const dram_sys *s, uint32_t ch, dram_refresh_req *out);
+
+/* ---------------------------------------------------------------------- */
 /* Engine binding: a dram_sys driven by a sim_engine (DESIGN.md section 2). */
 /* Memory cycle c happens at c * tCK ps; the binding keeps one event       */
 /* pending at the memory system's next event, so idle cycles cost nothing, */
