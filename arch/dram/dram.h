@@ -12,7 +12,9 @@
  * Layers, each usable alone:
  *
  *   dram_cfg     the YAML section `dram:` of an arch file (libcyaml types);
- *                dram_file_schema is the whole-file schema (class: dram).
+ *                dram_file_schema is the whole-file schema (class: dram),
+ *                DRAM_CFG_FIELD / dram_cfg_schema embed the section in
+ *                another class's file (dram_spec_compile_at).
  *   dram_spec    the compiled standard: organisation, timing parameters in
  *                cycles, the timing-constraint table (level, preceding
  *                command, following command, latency), address mapping,
@@ -71,6 +73,15 @@
  *                                   queued (DRAMsim3 leaves up to
  *                                   write_drain_threshold writes buffered
  *                                   until more traffic comes: false)
+ *     timing_extra*:                named timing values (nCK) for added
+ *       - {name: tMAC, cycles: 4}   commands, usable in constraint
+ *                                   latencies; a name may not repeat a
+ *                                   built-in one
+ *     commands*:                    added commands (PIM), as
+ *       - {name: MACAB, scope: rank, flags: [col, rd], energy_pj*: 12.5}
+ *                                   dram_spec_add_cmd: scope bank |
+ *                                   bankgroup | rank | channel; flags
+ *                                   open close col rd wr ref needs_open
  *     constraints*:                 extra timing constraints, appended to
  *       - {level: rank, prev: RD, next: WR, latency: "RL + tBL - WL + 2"}
  *                                   the standard's table (see dram_spec.c);
@@ -192,12 +203,33 @@ typedef struct dram_constraint_cfg {
   bool *sibling;   /* apply to the other nodes at `level` */
 } dram_constraint_cfg;
 
+/* One named timing parameter of `dram.timing_extra` (added commands'
+ * latencies: tMAC, tWGB, ...), usable in constraint expressions. */
+typedef struct dram_timing_extra_cfg {
+  char *name;     /* an identifier, not a built-in timing name */
+  int64_t cycles; /* nCK, >= 0 */
+} dram_timing_extra_cfg;
+
+/* One added command of `dram.commands` (as dram_spec_add_cmd). */
+typedef struct dram_cmd_cfg {
+  char *name;        /* up to 11 characters, not a built-in command */
+  int scope;         /* dram_level: bank, bankgroup, rank or channel */
+  unsigned flags;    /* DRAM_CF_* from [open, close, col, rd, wr, ref,
+                      * needs_open] */
+  double *energy_pj; /* per command issued (default 0), reported as
+                      * dram.other energy */
+} dram_cmd_cfg;
+
 typedef struct dram_cfg {
   int standard; /* dram_standard */
   dram_org_cfg *org;
   dram_timing_cfg *timing;
   dram_power_cfg *power;
   dram_ctrl_cfg *controller;
+  dram_timing_extra_cfg *timing_extra;
+  unsigned n_timing_extra;
+  dram_cmd_cfg *commands;
+  unsigned n_commands;
   dram_constraint_cfg *constraints;
   unsigned n_constraints;
 } dram_cfg;
@@ -210,6 +242,20 @@ typedef struct dram_file {
 
 /* Schema of a whole `class: dram` file (CYAML_FLAG_POINTER, dram_file). */
 extern const cyaml_schema_value_t dram_file_schema;
+
+/* The `dram:` mapping for another class's file.  dram_cfg_fields are the
+ * fields of a dram_cfg; DRAM_CFG_FIELD declares a dram_cfg *member of a
+ * caller's struct under `key`, e.g. in a pim file schema
+ *
+ *   DRAM_CFG_FIELD("dram", CYAML_FLAG_POINTER, pim_file, dram),
+ *
+ * or inside a nested mapping (`memory: {dram: ...}`).  dram_cfg_schema is
+ * the same mapping as a value (CYAML_FLAG_POINTER, dram_cfg).  Compile the
+ * loaded section with dram_spec_compile_at, naming where it sits. */
+extern const cyaml_schema_field_t dram_cfg_fields[];
+extern const cyaml_schema_value_t dram_cfg_schema;
+#define DRAM_CFG_FIELD(key, flags, structure, member)                    \
+  CYAML_FIELD_MAPPING_PTR(key, flags, structure, member, dram_cfg_fields)
 
 /* ---------------------------------------------------------------------- */
 /* Commands.  Built-in commands first; a model on top (PIM) appends its    */
@@ -284,6 +330,8 @@ typedef struct dram_addr {
 /* Compiled specification.                                                */
 /* ---------------------------------------------------------------------- */
 
+#define DRAM_TX_MAX 16 /* named timing parameters beyond dram_tparam */
+
 typedef struct dram_spec {
   char name[SIM_NAME_MAX];
   dram_standard standard;
@@ -299,6 +347,10 @@ typedef struct dram_spec {
   /* timing, cycles of the command clock */
   uint64_t tck_ps;
   int64_t t[DRAM_T_COUNT];
+  /* named extra parameters (timing_extra, dram_spec_add_timing) */
+  char tx_name[DRAM_TX_MAX][16];
+  int64_t tx[DRAM_TX_MAX];
+  int n_tx;
   int64_t read_delay_cyc;  /* RD issue to data returned: RL + tBL */
   int64_t write_delay_cyc; /* WR issue to data written: WL + tBL */
 
@@ -336,10 +388,24 @@ typedef struct dram_spec {
 int dram_spec_compile(const dram_cfg *dc, const sim_cfg *cfg,
                       const char *name, dram_spec *spec, sim_err *err);
 void dram_spec_fini(dram_spec *spec);
+/* As dram_spec_compile for a `dram:` mapping at dotted key `key` of
+ * cfg's file ("dram" in a class dram file, e.g. "memory.dram" elsewhere):
+ * messages name "<key>.timing.tRC" and its line. */
+int dram_spec_compile_at(const dram_cfg *dc, const sim_cfg *cfg,
+                         const char *key, const char *name, dram_spec *spec,
+                         sim_err *err);
 /* Loads an arch file of class dram (through sim/cfg) and compiles it. */
 int dram_spec_load(const char *path, dram_spec *spec, sim_err *err);
 
-/* Appends a command (PIM): returns its index or SIM_ERANGE when full. */
+/* Adds a named timing parameter (cycles >= 0) that constraint expressions
+ * may use, as `dram.timing_extra` does: returns its index in spec->tx, or
+ * SIM_EINVAL (bad or taken name, negative value) / SIM_ERANGE (full, or
+ * the time overflows 64-bit picoseconds) with a message. */
+int dram_spec_add_timing(dram_spec *spec, const char *name, int64_t cycles,
+                         sim_err *err);
+/* Appends a command (PIM): returns its index or SIM_ERANGE when full,
+ * SIM_EINVAL for a bad or taken name or scope.  Add commands (and their
+ * constraints) before dram_sys_new or dram_checker_new. */
 int dram_spec_add_cmd(dram_spec *spec, const char *name, int scope,
                       unsigned flags);
 /* Appends constraints "prev" -> "next" (names may be "A|B"), latency an
