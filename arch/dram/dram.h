@@ -575,10 +575,30 @@ void dram_engine_free(dram_engine *d);
  * from the next completion callback or a later event). */
 int dram_engine_submit(dram_engine *d, uint64_t addr, int is_write,
                        uint64_t id, dram_done_fn done, void *ctx);
+/* dram_cmd_issue at the engine's current time (the memory cycle at or
+ * after it), keeping the binding's pending event right: the way a
+ * command-level driver on the engine issues. */
+int dram_engine_cmd_issue(dram_engine *d, int cmd, const dram_addr *a,
+                          sim_err *err);
 /* The engine time (ps) of memory cycle cyc. */
 uint64_t dram_engine_time(const dram_engine *d, uint64_t cyc);
 /* Clock index registered with the engine. */
 int dram_engine_clock(const dram_engine *d);
+
+/* Bulk transfers (dram_xfer.c): moves `bytes` starting at `addr` as
+ * line-sized requests (the lines that [addr, addr + bytes) touches), read
+ * or write, offered in address order as the controller accepts them (a
+ * refused line waits, without events, until its channel's queue has room),
+ * and calls done(ctx, arg) at the engine time of the cycle the last
+ * request completed (a read: its data returned; a write: accepted into the
+ * write buffer).  Any number may be in flight; they share the memory
+ * system and take turns on a full queue.  Errors: SIM_ERANGE when the
+ * range ends beyond capacity, SIM_EINVAL without done, SIM_ENOMEM. */
+int dram_xfer_start(dram_engine *d, uint64_t addr, uint64_t bytes,
+                    int is_write, void (*done)(void *ctx, uint64_t arg),
+                    void *ctx, uint64_t arg, sim_err *err);
+/* Transfers started and not yet completed. */
+uint32_t dram_xfer_active(const dram_engine *d);
 
 /* ---------------------------------------------------------------------- */
 /* Protocol checker: independent of the controller's earliest-issue        */

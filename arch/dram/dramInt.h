@@ -513,6 +513,31 @@ static inline int dram__can_accept(const dram_sys *s, uint64_t addr,
 }
 
 /* ---------------------------------------------------------------------- */
+/* Engine binding (dram_engine.c) and bulk transfers (dram_xfer.c)        */
+/* ---------------------------------------------------------------------- */
+
+#define DRAM__ENGINE_PRIO (1 << 20)
+
+typedef struct dram__xfers dram__xfers;
+
+struct dram_engine {
+  sim_engine *e;
+  dram_sys *s;
+  uint64_t tck_ps;
+  int clk;
+  sim_event_id pending; /* 0: none */
+  uint64_t pending_cyc;
+  dram__xfers *xf; /* bulk transfers; NULL until the first */
+};
+
+/* Keeps the one pending event at the memory system's next event. */
+void dram__engine_arm(dram_engine *d);
+/* Brings the memory system to the first cycle at or after engine time. */
+void dram__engine_sync(dram_engine *d);
+/* Frees the bulk-transfer state (dram_engine_free). */
+void dram__xfers_free(dram_engine *d);
+
+/* ---------------------------------------------------------------------- */
 /* Trace parsing (dram_trace.c) and the shared front end                  */
 /* ---------------------------------------------------------------------- */
 
