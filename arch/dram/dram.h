@@ -25,6 +25,15 @@
  *                API: dram_can_accept(), dram_submit() with a completion
  *                callback, and an outside driver that moves time with
  *                dram_tick() / dram_advance() / dram_next_event().
+ *   commands     the same memory system at command level, for a driver
+ *                that schedules commands itself (PIM): the earliest legal
+ *                cycle of any command, built in or added, at an address
+ *                (dram_cmd_earliest), issuing it (dram_cmd_issue) and the
+ *                refresh hooks; one constraint table and one issue path
+ *                with the controller, which shares the channel.
+ *   engine       dram_engine binds a dram_sys to the sim engine; bulk
+ *                transfers (dram_xfer_start) move an op's bytes through it
+ *                and call back when the last line completes.
  *   checker      an independent protocol checker that replays the issued
  *                command stream against the constraint table.
  *   trace        trace mode (DRAMsim3 and Ramulator formats), the

@@ -692,6 +692,71 @@ static void test_section_in_other_file(void) {
   free(text);
 }
 
+/* A command-level driver on the engine: dram_engine_cmd_issue at engine
+ * times between memory cycles, then controller traffic that finds the
+ * row the driver opened. */
+typedef struct edrv {
+  dram_engine *de;
+  const dram_spec *s;
+  int step;
+  uint64_t act_cyc, rd_cyc;
+  int refused;
+} edrv;
+
+static void ed_event(sim_engine *e, void *ctx, uint64_t arg) {
+  edrv *x = ctx;
+  sim_err err = {0};
+  dram_addr a = {0, 0, 3, 3, 4, 1};
+  uint64_t tck = x->s->tck_ps;
+  if (arg == 0) { /* mid-cycle 9.5: issues at memory cycle 10 */
+    CU_ASSERT_EQUAL(dram_engine_cmd_issue(x->de, DRAM_CMD_ACT, &a, &err), 0);
+    x->act_cyc = sim_now(e) / tck + 1;
+    /* the RD one cycle before tRCD is refused, then issued at tRCD */
+    sim_schedule(e, (x->act_cyc + T(x->s, RCD) - 1) * tck, 0, ed_event, x, 1,
+                 NULL);
+  } else if (arg == 1) {
+    x->refused = dram_engine_cmd_issue(x->de, DRAM_CMD_RD, &a, &err);
+    sim_schedule(e, sim_now(e) + tck, 0, ed_event, x, 2, NULL);
+  } else {
+    CU_ASSERT_EQUAL(dram_engine_cmd_issue(x->de, DRAM_CMD_RD, &a, &err), 0);
+    x->rd_cyc = sim_now(e) / tck;
+    /* controller traffic now: seven banks, and a row hit on the API's row
+     * (no ACT of its own) */
+    for (uint32_t k = 0; k < 8; k++) {
+      dram_addr b = {0, 0, k % 3, k % 4, 7, k};
+      if (k == 7) b = (dram_addr){0, 0, 3, 3, 4, 9};
+      CU_ASSERT_EQUAL(dram_engine_submit(x->de, dram_encode(x->s, &b), 0, k,
+                                         NULL, NULL), 0);
+    }
+  }
+}
+
+static void test_engine_cmd_issue(void) {
+  drv d;
+  memset(&d, 0, sizeof d);
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(spec_from(DDR4, k_noref, 1, &d.spec, &err), 0);
+  CU_ASSERT_EQUAL_FATAL(drv_start(&d), 0);
+  const dram_spec *s = &d.spec;
+  sim_engine *e = sim_engine_new();
+  edrv x = {.s = s};
+  CU_ASSERT_EQUAL_FATAL(dram_engine_new(e, d.sys, &x.de, &err), 0);
+  sim_schedule(e, 9 * s->tck_ps + s->tck_ps / 2, 0, ed_event, &x, 0, NULL);
+  sim_run(e, 2000 * s->tck_ps);
+  CU_ASSERT_EQUAL(x.act_cyc, 10);
+  CU_ASSERT_EQUAL(x.refused, 1);
+  CU_ASSERT_EQUAL(x.rd_cyc, 10 + T(s, RCD));
+  CU_ASSERT_EQUAL(dram_outstanding(d.sys), 0);
+  dram_counters c;
+  dram_get_counters(d.sys, &c);
+  CU_ASSERT_EQUAL(c.cmds[DRAM_CMD_RD], 9);
+  CU_ASSERT_EQUAL(c.cmds[DRAM_CMD_ACT], 8);
+  CU_ASSERT_EQUAL(c.rd_hits, 1);
+  dram_engine_free(x.de);
+  sim_engine_free(e);
+  drv_close(&d);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Bulk transfers                                                         */
 /* ---------------------------------------------------------------------- */
@@ -835,6 +900,7 @@ static CU_TestInfo k_unit[] = {
     {"API and controller agree across channels", test_api_controller_agree},
     {"API and controller share a channel", test_api_shares_channel},
     {"refresh hooks", test_api_refresh},
+    {"command issue on the engine", test_engine_cmd_issue},
     {"timing_extra and commands errors name key and line", test_yaml_errors},
     {"dram section in another class's file", test_section_in_other_file},
     {"bulk transfers: writes, edges, errors", test_xfer_edges},
