@@ -12,7 +12,9 @@
  * Layers, each usable alone:
  *
  *   dram_cfg     the YAML section `dram:` of an arch file (libcyaml types);
- *                dram_file_schema is the whole-file schema (class: dram).
+ *                dram_file_schema is the whole-file schema (class: dram),
+ *                DRAM_CFG_FIELD / dram_cfg_schema embed the section in
+ *                another class's file (dram_spec_compile_at).
  *   dram_spec    the compiled standard: organisation, timing parameters in
  *                cycles, the timing-constraint table (level, preceding
  *                command, following command, latency), address mapping,
@@ -23,6 +25,15 @@
  *                API: dram_can_accept(), dram_submit() with a completion
  *                callback, and an outside driver that moves time with
  *                dram_tick() / dram_advance() / dram_next_event().
+ *   commands     the same memory system at command level, for a driver
+ *                that schedules commands itself (PIM): the earliest legal
+ *                cycle of any command, built in or added, at an address
+ *                (dram_cmd_earliest), issuing it (dram_cmd_issue) and the
+ *                refresh hooks; one constraint table and one issue path
+ *                with the controller, which shares the channel.
+ *   engine       dram_engine binds a dram_sys to the sim engine; bulk
+ *                transfers (dram_xfer_start) move an op's bytes through it
+ *                and call back when the last line completes.
  *   checker      an independent protocol checker that replays the issued
  *                command stream against the constraint table.
  *   trace        trace mode (DRAMsim3 and Ramulator formats), the
@@ -71,6 +82,15 @@
  *                                   queued (DRAMsim3 leaves up to
  *                                   write_drain_threshold writes buffered
  *                                   until more traffic comes: false)
+ *     timing_extra*:                named timing values (nCK) for added
+ *       - {name: tMAC, cycles: 4}   commands, usable in constraint
+ *                                   latencies; a name may not repeat a
+ *                                   built-in one
+ *     commands*:                    added commands (PIM), as
+ *       - {name: MACAB, scope: rank, flags: [col, rd], energy_pj*: 12.5}
+ *                                   dram_spec_add_cmd: scope bank |
+ *                                   bankgroup | rank | channel; flags
+ *                                   open close col rd wr ref needs_open
  *     constraints*:                 extra timing constraints, appended to
  *       - {level: rank, prev: RD, next: WR, latency: "RL + tBL - WL + 2"}
  *                                   the standard's table (see dram_spec.c);
@@ -192,12 +212,33 @@ typedef struct dram_constraint_cfg {
   bool *sibling;   /* apply to the other nodes at `level` */
 } dram_constraint_cfg;
 
+/* One named timing parameter of `dram.timing_extra` (added commands'
+ * latencies: tMAC, tWGB, ...), usable in constraint expressions. */
+typedef struct dram_timing_extra_cfg {
+  char *name;     /* an identifier, not a built-in timing name */
+  int64_t cycles; /* nCK, >= 0 */
+} dram_timing_extra_cfg;
+
+/* One added command of `dram.commands` (as dram_spec_add_cmd). */
+typedef struct dram_cmd_cfg {
+  char *name;        /* up to 11 characters, not a built-in command */
+  int scope;         /* dram_level: bank, bankgroup, rank or channel */
+  unsigned flags;    /* DRAM_CF_* from [open, close, col, rd, wr, ref,
+                      * needs_open] */
+  double *energy_pj; /* per command issued (default 0), reported as
+                      * dram.other energy */
+} dram_cmd_cfg;
+
 typedef struct dram_cfg {
   int standard; /* dram_standard */
   dram_org_cfg *org;
   dram_timing_cfg *timing;
   dram_power_cfg *power;
   dram_ctrl_cfg *controller;
+  dram_timing_extra_cfg *timing_extra;
+  unsigned n_timing_extra;
+  dram_cmd_cfg *commands;
+  unsigned n_commands;
   dram_constraint_cfg *constraints;
   unsigned n_constraints;
 } dram_cfg;
@@ -210,6 +251,20 @@ typedef struct dram_file {
 
 /* Schema of a whole `class: dram` file (CYAML_FLAG_POINTER, dram_file). */
 extern const cyaml_schema_value_t dram_file_schema;
+
+/* The `dram:` mapping for another class's file.  dram_cfg_fields are the
+ * fields of a dram_cfg; DRAM_CFG_FIELD declares a dram_cfg *member of a
+ * caller's struct under `key`, e.g. in a pim file schema
+ *
+ *   DRAM_CFG_FIELD("dram", CYAML_FLAG_POINTER, pim_file, dram),
+ *
+ * or inside a nested mapping (`memory: {dram: ...}`).  dram_cfg_schema is
+ * the same mapping as a value (CYAML_FLAG_POINTER, dram_cfg).  Compile the
+ * loaded section with dram_spec_compile_at, naming where it sits. */
+extern const cyaml_schema_field_t dram_cfg_fields[];
+extern const cyaml_schema_value_t dram_cfg_schema;
+#define DRAM_CFG_FIELD(key, flags, structure, member)                    \
+  CYAML_FIELD_MAPPING_PTR(key, flags, structure, member, dram_cfg_fields)
 
 /* ---------------------------------------------------------------------- */
 /* Commands.  Built-in commands first; a model on top (PIM) appends its    */
@@ -284,6 +339,8 @@ typedef struct dram_addr {
 /* Compiled specification.                                                */
 /* ---------------------------------------------------------------------- */
 
+#define DRAM_TX_MAX 16 /* named timing parameters beyond dram_tparam */
+
 typedef struct dram_spec {
   char name[SIM_NAME_MAX];
   dram_standard standard;
@@ -299,6 +356,10 @@ typedef struct dram_spec {
   /* timing, cycles of the command clock */
   uint64_t tck_ps;
   int64_t t[DRAM_T_COUNT];
+  /* named extra parameters (timing_extra, dram_spec_add_timing) */
+  char tx_name[DRAM_TX_MAX][16];
+  int64_t tx[DRAM_TX_MAX];
+  int n_tx;
   int64_t read_delay_cyc;  /* RD issue to data returned: RL + tBL */
   int64_t write_delay_cyc; /* WR issue to data written: WL + tBL */
 
@@ -336,10 +397,24 @@ typedef struct dram_spec {
 int dram_spec_compile(const dram_cfg *dc, const sim_cfg *cfg,
                       const char *name, dram_spec *spec, sim_err *err);
 void dram_spec_fini(dram_spec *spec);
+/* As dram_spec_compile for a `dram:` mapping at dotted key `key` of
+ * cfg's file ("dram" in a class dram file, e.g. "memory.dram" elsewhere):
+ * messages name "<key>.timing.tRC" and its line. */
+int dram_spec_compile_at(const dram_cfg *dc, const sim_cfg *cfg,
+                         const char *key, const char *name, dram_spec *spec,
+                         sim_err *err);
 /* Loads an arch file of class dram (through sim/cfg) and compiles it. */
 int dram_spec_load(const char *path, dram_spec *spec, sim_err *err);
 
-/* Appends a command (PIM): returns its index or SIM_ERANGE when full. */
+/* Adds a named timing parameter (cycles >= 0) that constraint expressions
+ * may use, as `dram.timing_extra` does: returns its index in spec->tx, or
+ * SIM_EINVAL (bad or taken name, negative value) / SIM_ERANGE (full, or
+ * the time overflows 64-bit picoseconds) with a message. */
+int dram_spec_add_timing(dram_spec *spec, const char *name, int64_t cycles,
+                         sim_err *err);
+/* Appends a command (PIM): returns its index or SIM_ERANGE when full,
+ * SIM_EINVAL for a bad or taken name or scope.  Add commands (and their
+ * constraints) before dram_sys_new or dram_checker_new. */
 int dram_spec_add_cmd(dram_spec *spec, const char *name, int scope,
                       unsigned flags);
 /* Appends constraints "prev" -> "next" (names may be "A|B"), latency an
@@ -448,6 +523,50 @@ int dram_fill_report(const dram_spec *spec, const dram_counters *c,
                      sim_report *rep, sim_err *err);
 
 /* ---------------------------------------------------------------------- */
+/* Command level (dram_cmd.c): for an outside command-level driver such as */
+/* the PIM controller.  The same constraint table, bank states and issue   */
+/* path as the built-in controller; commands issue at dram_now(), before   */
+/* that cycle is processed, and the controller then issues nothing on that */
+/* channel in that cycle.  Added commands must be added to the spec before */
+/* dram_sys_new.                                                           */
+/* ---------------------------------------------------------------------- */
+
+/* Earliest cycle >= dram_now(s) at which cmd (a dram_cmd or an added
+ * command's index) may issue to a in the current state: timing and the
+ * command bus.  For a rank-scope command a->bg, a->ba are ignored; a->ro
+ * is the row an ACT opens or a bank-scope column command addresses.
+ * SIM_T_NEVER if the bank states forbid it now (ACT or REF to an open
+ * bank, a column command to a closed bank or another row, PRE to a closed
+ * bank) or cmd / a is out of range.  Timing only grows until the next
+ * issue, so the answer stays valid while nothing else issues. */
+uint64_t dram_cmd_earliest(const dram_sys *s, int cmd, const dram_addr *a);
+/* Issues cmd to a at dram_now(s): bank states, timing, counters (and so
+ * energy), the refresh request it serves, the command hook (the checker).
+ * Returns 0 issued; 1 not yet ready (timing or command bus: retry at
+ * dram_cmd_earliest); SIM_EINVAL with a message naming the cycle, command,
+ * address and bank when the bank states forbid it or cmd / a is out of
+ * range.  A read's data returns RL + tBL later (spec->read_delay_cyc);
+ * nothing is returned through dram_done_fn. */
+int dram_cmd_issue(dram_sys *s, int cmd, const dram_addr *a, sim_err *err);
+
+/* Refresh, for a command-level driver.  By default the controller raises
+ * a refresh request every refresh interval and serves it (precharges the
+ * rank, issues REF / REFpb).  With manual refresh on channel ch the
+ * requests are still raised on the same schedule but left to the caller:
+ * dram_refresh_due reports them and a REF / REFpb issued through
+ * dram_cmd_issue to the front request's rank (and bank) retires it.  The
+ * controller neither serves nor waits for them.  Switching moves pending
+ * requests along. */
+typedef struct dram_refresh_req {
+  uint32_t pending; /* requests raised and not yet served */
+  int cmd;          /* the front one: DRAM_CMD_REF or DRAM_CMD_REFPB; -1 */
+  dram_addr a;      /* its channel, rank (and bank group, bank for REFpb) */
+  uint64_t next_cyc; /* cycle the next request is raised, SIM_T_NEVER */
+} dram_refresh_req;
+int dram_refresh_set_manual(dram_sys *s, uint32_t ch, int on);
+int dram_refresh_due(const dram_sys *s, uint32_t ch, dram_refresh_req *out);
+
+/* ---------------------------------------------------------------------- */
 /* Engine binding: a dram_sys driven by a sim_engine (DESIGN.md section 2). */
 /* Memory cycle c happens at c * tCK ps; the binding keeps one event       */
 /* pending at the memory system's next event, so idle cycles cost nothing, */
@@ -465,10 +584,30 @@ void dram_engine_free(dram_engine *d);
  * from the next completion callback or a later event). */
 int dram_engine_submit(dram_engine *d, uint64_t addr, int is_write,
                        uint64_t id, dram_done_fn done, void *ctx);
+/* dram_cmd_issue at the engine's current time (the memory cycle at or
+ * after it), keeping the binding's pending event right: the way a
+ * command-level driver on the engine issues. */
+int dram_engine_cmd_issue(dram_engine *d, int cmd, const dram_addr *a,
+                          sim_err *err);
 /* The engine time (ps) of memory cycle cyc. */
 uint64_t dram_engine_time(const dram_engine *d, uint64_t cyc);
 /* Clock index registered with the engine. */
 int dram_engine_clock(const dram_engine *d);
+
+/* Bulk transfers (dram_xfer.c): moves `bytes` starting at `addr` as
+ * line-sized requests (the lines that [addr, addr + bytes) touches), read
+ * or write, offered in address order as the controller accepts them (a
+ * refused line waits, without events, until its channel's queue has room),
+ * and calls done(ctx, arg) at the engine time of the cycle the last
+ * request completed (a read: its data returned; a write: accepted into the
+ * write buffer).  Any number may be in flight; they share the memory
+ * system and take turns on a full queue.  Errors: SIM_ERANGE when the
+ * range ends beyond capacity, SIM_EINVAL without done, SIM_ENOMEM. */
+int dram_xfer_start(dram_engine *d, uint64_t addr, uint64_t bytes,
+                    int is_write, void (*done)(void *ctx, uint64_t arg),
+                    void *ctx, uint64_t arg, sim_err *err);
+/* Transfers started and not yet completed. */
+uint32_t dram_xfer_active(const dram_engine *d);
 
 /* ---------------------------------------------------------------------- */
 /* Protocol checker: independent of the controller's earliest-issue        */

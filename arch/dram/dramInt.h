@@ -33,10 +33,18 @@
  * (REF) are lifted to rank level: "every bank ready" is the max over the
  * banks, which is what the rank node holds.
  *
- * The controller compiles the rows once per channel into, for every pair
+ * dram_timing.c compiles the rows once per channel into, for every pair
  * (command, bank), a flat list of (entry range, latency) over one block
  * holding the bank-level and then the rank-level arrays, so an issue is a
- * short loop of max-stores (dram_ctrl.c build_ops / apply_timing).
+ * short loop of max-stores (build_ops / dram__timing_apply).  That module
+ * (dram__timing: bank states plus these arrays) is the only code that
+ * decides readiness and records issues: the controller and the public
+ * command-level API (dram_cmd.c) both go through it, and through one issue
+ * path, dram__chan_cmd (counters, refresh bookkeeping, the command hook).
+ * A command from the API takes the channel's command bus for its cycle
+ * (the controller issues nothing then) and marks the controller's queue
+ * bounds of the banks it touched stale, so the controller sees the new
+ * bank states (section 3's bounds stay lower bounds: timing only grows).
  *
  * This equals DRAMsim3's per-bank arrays (channel_state.cc UpdateTiming:
  * same bank / other banks of the group / other groups / other ranks) as
@@ -247,13 +255,14 @@ typedef struct dram__tq {
   uint32_t cap;   /* per bank */
 } dram__tq;
 
-typedef struct dram__chan {
-  struct dram_sys *sys;
+/* The state machines and timing bookkeeping of one channel
+ * (dram_timing.c): the one copy of the timing rules that issues commands,
+ * shared by the controller and the command-level API. */
+typedef struct dram__timing {
   const dram_spec *spec;
-  uint32_t ch;
   uint32_t nbanks; /* ranks * banks */
   uint32_t ncmd;   /* spec->n_cmds, the stride of the earliest arrays */
-
+  uint8_t bank_shift, bpg_shift; /* log2 banks per rank / per group */
   /* earliest-issue time per command and bank: eb[cmd * nbanks + b]; one
    * more row (index ncmd) stays DRAM_NEVER for queues with nothing to do */
   uint64_t *eb;
@@ -266,10 +275,128 @@ typedef struct dram__chan {
    * ops[op_off[p * nbanks + b] .. op_off[p * nbanks + b + 1]) */
   dram__op *ops;
   uint32_t *op_off;
-
   dram__bank *banks;
   uint32_t *open_in_rank; /* open banks per rank */
   uint32_t open_ranks;    /* ranks with an open bank */
+} dram__timing;
+
+static inline uint32_t dram__rank_of(const dram__timing *t, uint32_t b) {
+  return b >> t->bank_shift;
+}
+
+/* Earliest cycle `cmd` may issue to bank b (for a wider-scope command, to
+ * the node holding b: its rows are lifted to that level, so every bank of
+ * the node holds the time): max of the bank's and its rank's time. */
+static inline uint64_t dram__ready(const dram__timing *t, uint32_t b,
+                                   int cmd) {
+  uint64_t x = t->eb[(size_t)cmd * t->nbanks + b];
+  uint64_t y = t->er[(size_t)cmd * t->spec->ranks + (b >> t->bank_shift)];
+  return x > y ? x : y;
+}
+
+int dram__timing_init(dram__timing *t, const dram_spec *s);
+void dram__timing_fini(dram__timing *t);
+/* Whether the bank states allow `cmd` to bank b (row for an ACT or a
+ * bank-scope column command); if not, *bad_bank (may be NULL) is a bank
+ * at fault.  Timing is not looked at. */
+int dram__timing_legal(const dram__timing *t, int cmd, uint32_t b,
+                       uint32_t row, uint32_t *bad_bank);
+/* Bank states of a command wider than one bank (dram_timing.c). */
+uint32_t dram__timing_state_wide(dram__timing *t, int cmd, uint32_t b,
+                                 uint32_t row, uint64_t T);
+
+/* One bank's state for command d at T: open, close, row-hit count.  States
+ * that forbid it are a bug (sim_panic).  Returns the column commands the
+ * row had served before a column command, else 0. */
+static inline uint32_t dram__bank_state(dram__timing *t,
+                                        const dram_cmd_desc *d, uint32_t x,
+                                        uint32_t row, uint64_t T) {
+  dram__bank *bk = &t->banks[x];
+  uint32_t hits = 0, r = x >> t->bank_shift;
+  if (d->flags & DRAM_CF_OPEN) {
+    if (bk->open_row >= 0)
+      sim_panic("dram", T * t->spec->tck_ps, "%s to open bank %u (row %lld)",
+                d->name, x, (long long)bk->open_row);
+    bk->open_row = row;
+    bk->hits = 0;
+    if (t->open_in_rank[r]++ == 0) t->open_ranks++;
+  }
+  if (d->flags & DRAM_CF_COL) {
+    if (bk->open_row < 0 ||
+        (d->scope == DRAM_LV_BANK && bk->open_row != (int64_t)row))
+      sim_panic("dram", T * t->spec->tck_ps,
+                "%s to bank %u row %u, open row %lld", d->name, x, row,
+                (long long)bk->open_row);
+    hits = bk->hits++;
+  }
+  if ((d->flags & DRAM_CF_CLOSE) && bk->open_row >= 0) {
+    bk->open_row = -1;
+    bk->hits = 0;
+    if (--t->open_in_rank[r] == 0) t->open_ranks--;
+  }
+  return hits;
+}
+
+/* The constraints of `cmd` issued at T to bank b (or, for a wider-scope
+ * command, the node holding b): the flat list of raises build_ops
+ * compiled for the pair. */
+static inline void dram__timing_apply(dram__timing *tm, int cmd, uint32_t b, uint64_t T) {
+  uint64_t *restrict et = tm->eb; /* eb rows, then er rows */
+  size_t i = (size_t)cmd * tm->nbanks + b;
+  const dram__op *op = tm->ops + tm->op_off[i],
+                 *end = tm->ops + tm->op_off[i + 1];
+  uint64_t t = 0;
+  int skip = 0;
+  for (; op < end; op++) {
+    if (op->cont) {
+      if (skip) continue; /* t as for the previous op */
+    } else if (op->win) {
+      dram__window *w = &tm->win[op->win - 1];
+      uint32_t node = op->node;
+      uint64_t *ring = w->ring + (size_t)node * w->size;
+      ring[w->head[node]] = T;
+      w->head[node] = w->head[node] + 1 == w->size ? 0 : w->head[node] + 1;
+      if (w->fill[node] < w->size) w->fill[node]++;
+      skip = w->fill[node] < w->size;
+      if (skip) continue;
+      uint64_t oldest = ring[w->head[node]];
+      t = op->lat < 0 && (uint64_t)(-op->lat) > oldest
+              ? 0
+              : oldest + (uint64_t)op->lat;
+    } else {
+      t = T + (uint64_t)op->lat; /* lat > 0: see dram__timing_init */
+      skip = 0;
+    }
+    uint64_t *row = et + op->off;
+    for (uint32_t k = 0; k < op->n; k++) row[k] = row[k] < t ? t : row[k];
+  }
+}
+
+/* Records `cmd` issued at T to bank b (for a wider-scope command, the
+ * node holding b): bank states and the earliest-issue times of every
+ * following command.  Returns what dram__bank_state does.  Inline: the
+ * controller calls it for every command. */
+static inline uint32_t dram__timing_issue(dram__timing *t, int cmd,
+                                          uint32_t b, uint32_t row,
+                                          uint64_t T) {
+  const dram_cmd_desc *d = &t->spec->cmds[cmd];
+  uint32_t hits = 0;
+  if (d->scope == DRAM_LV_BANK)
+    hits = dram__bank_state(t, d, b, row, T);
+  else if (d->flags & (DRAM_CF_OPEN | DRAM_CF_CLOSE | DRAM_CF_COL))
+    hits = dram__timing_state_wide(t, cmd, b, row, T);
+  dram__timing_apply(t, cmd, b, T);
+  return hits;
+}
+
+typedef struct dram__chan {
+  struct dram_sys *sys;
+  const dram_spec *spec;
+  uint32_t ch;
+  uint32_t nbanks; /* ranks * banks */
+  uint32_t ncmd;   /* spec->n_cmds, the stride of the earliest arrays */
+
+  dram__timing tm; /* bank states and earliest-issue times */
 
   /* command queues: bank b holds q[b * qcap .. + qlen[b]) */
   dram__qent *q;
@@ -283,7 +410,6 @@ typedef struct dram__chan {
                         * er[qor] (the NEVER row for the cases below) */
   uint64_t *multi;  /* bit b: queue b may issue several kinds (and is not
                      * held by refresh): its bound is a min over them */
-  uint8_t bank_shift, bpg_shift; /* log2 banks per rank / per group */
   uint64_t lb_min; /* min over serving queues of the earliest issue cycle;
                     * valid unless lb_stale */
   uint64_t *qb;    /* per queue: its earliest issue cycle (NEVER if empty
@@ -319,6 +445,18 @@ typedef struct dram__chan {
   uint32_t nref, capref;
   uint64_t next_ref_cyc;
   uint32_t ref_rank, ref_bg, ref_ba;
+  /* refresh left to an outside driver (dram_refresh_set_manual): the
+   * requests queue here, the controller neither serves nor waits for
+   * them, and refq stays empty */
+  int ref_manual;
+  dram__refreq *mrefq;
+  uint32_t nmref, capmref;
+
+  /* the command-level API (dram_cmd.c): the cycle of its last command on
+   * this channel (the controller issues nothing in that cycle) and the
+   * kinds it issued then (bit 0 row, bit 1 column) */
+  uint64_t ext_cyc;
+  uint8_t ext_kinds;
 
   /* time */
   uint64_t now;     /* next cycle to process */
@@ -337,7 +475,22 @@ struct dram_sys {
   int no_skip;
   dram_cmd_fn hook;
   void *hook_ctx;
+  /* called at the end of a cycle in which a full read queue or write
+   * buffer of channel ch got room (the bulk-transfer layer retries then) */
+  void (*room_fn)(void *ctx, uint32_t ch);
+  void *room_ctx;
 };
+
+/* Issues `cmd` at T to bank b of channel c (row: the row an ACT opens or a
+ * column command addresses; col for the record): counters, bank states and
+ * timing (dram__timing_issue), the refresh request it serves, the command
+ * hook, and the controller's bounds of the queues it affects.  The one
+ * issue path of both the controller and dram_cmd_issue; the caller has
+ * checked legality and readiness. */
+void dram__chan_cmd(dram__chan *c, int cmd, uint32_t b, uint32_t row,
+                    uint32_t col, uint64_t T);
+/* Brings the channel's lazy idle accounting up to cycle now. */
+void dram__chan_sync(dram__chan *c, uint64_t now);
 
 /* Inline forms of dram_now, dram_outstanding and dram_can_accept for the
  * trace front end, which calls them every processed cycle. */
@@ -358,6 +511,31 @@ static inline int dram__can_accept(const dram_sys *s, uint64_t addr,
   const dram__chan *c = &s->ch[dram__chan_of(s->spec, addr)];
   return is_write ? c->wblen < c->tcap : c->rqlen < c->tcap;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Engine binding (dram_engine.c) and bulk transfers (dram_xfer.c)        */
+/* ---------------------------------------------------------------------- */
+
+#define DRAM__ENGINE_PRIO (1 << 20)
+
+typedef struct dram__xfers dram__xfers;
+
+struct dram_engine {
+  sim_engine *e;
+  dram_sys *s;
+  uint64_t tck_ps;
+  int clk;
+  sim_event_id pending; /* 0: none */
+  uint64_t pending_cyc;
+  dram__xfers *xf; /* bulk transfers; NULL until the first */
+};
+
+/* Keeps the one pending event at the memory system's next event. */
+void dram__engine_arm(dram_engine *d);
+/* Brings the memory system to the first cycle at or after engine time. */
+void dram__engine_sync(dram_engine *d);
+/* Frees the bulk-transfer state (dram_engine_free). */
+void dram__xfers_free(dram_engine *d);
 
 /* ---------------------------------------------------------------------- */
 /* Trace parsing (dram_trace.c) and the shared front end                  */

@@ -1,14 +1,17 @@
 /*
- * dram_ctrl.c — the memory controller and the rank / bank-group / bank
- * state machines, one dram__chan per channel, with exact idle-cycle
- * skipping.  The design, the DRAMsim3 mechanism it reproduces and the
- * skipping argument are in dramInt.h (sections 2 and 3).
+ * dram_ctrl.c — the memory controller, one dram__chan per channel, with
+ * exact idle-cycle skipping.  The rank / bank-group / bank state machines
+ * and their earliest-issue times live in dram_timing.c (dram__timing, one
+ * per channel), which the command-level API (dram_cmd.c) shares; every
+ * command, the controller's or the API's, issues through dram__chan_cmd
+ * here.  The design, the DRAMsim3 mechanism it reproduces and the skipping
+ * argument are in dramInt.h (sections 2 and 3).
  *
  * Cost per processed cycle: O(banks) for the bound pass after a state
  * change (two loads and a few compares per queue, recompute_bounds),
  * O(cmd_queue_size) for each queue probed or changed, O(banks) for the
  * transaction move, O(entries raised) for the timing update (a flat list
- * per command and bank, build_ops).  Idle cycles cost nothing.
+ * per command and bank, dram_timing.c).  Idle cycles cost nothing.
  *
  * Ownership: a dram_sys owns its channels and every transaction; it
  * borrows the spec.  Callbacks run inside dram_tick / dram_advance and may
@@ -159,61 +162,16 @@ static void heap_pop(dram__chan *c, dram__ret *out) {
 /* ---------------------------------------------------------------------- */
 
 static inline uint32_t rank_of(const dram__chan *c, uint32_t b) {
-  return b >> c->bank_shift;
-}
-static inline uint32_t bg_of(const dram__chan *c, uint32_t b) {
-  return b >> c->bpg_shift; /* flat bank-group index */
+  return dram__rank_of(&c->tm, b);
 }
 
 static inline uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 static inline uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
-/* Earliest cycle `cmd` may issue to bank b: eb holds, per command, one
- * row of per-bank times that issue raises over ranges of banks. */
+/* Earliest cycle `cmd` may issue to bank b (dram_timing.c keeps the
+ * times); for a rank-scope command to its rank. */
 static inline uint64_t ready_bank(const dram__chan *c, uint32_t b, int cmd) {
-  uint64_t t = c->eb[(size_t)cmd * c->nbanks + b];
-  uint64_t u = c->er[(size_t)cmd * c->spec->ranks + rank_of(c, b)];
-  return t > u ? t : u;
-}
-
-/* Earliest cycle a rank-scope command may issue to rank r (constraints on
- * it are lifted to rank level, so every bank of the rank holds it). */
-static inline uint64_t ready_rank(const dram__chan *c, uint32_t r, int cmd) {
-  return c->er[(size_t)cmd * c->spec->ranks + r];
-}
-
-/* Applies the constraints of command `cmd` issued at T to bank b (or, for
- * a rank-scope command, rank rank_of(b)): the flat list of raises that
- * chan_init compiled for the pair (build_ops). */
-static void apply_timing(dram__chan *c, int cmd, uint32_t b, uint64_t T) {
-  uint64_t *restrict et = c->eb; /* eb rows, then er rows */
-  size_t i = (size_t)cmd * c->nbanks + b;
-  const dram__op *op = c->ops + c->op_off[i], *end = c->ops + c->op_off[i + 1];
-  uint64_t t = 0;
-  int skip = 0;
-  for (; op < end; op++) {
-    if (op->cont) {
-      if (skip) continue; /* t as for the previous op */
-    } else if (op->win) {
-      dram__window *w = &c->win[op->win - 1];
-      uint32_t node = op->node;
-      uint64_t *ring = w->ring + (size_t)node * w->size;
-      ring[w->head[node]] = T;
-      w->head[node] = w->head[node] + 1 == w->size ? 0 : w->head[node] + 1;
-      if (w->fill[node] < w->size) w->fill[node]++;
-      skip = w->fill[node] < w->size;
-      if (skip) continue;
-      uint64_t oldest = ring[w->head[node]];
-      t = op->lat < 0 && (uint64_t)(-op->lat) > oldest
-              ? 0
-              : oldest + (uint64_t)op->lat;
-    } else {
-      t = T + (uint64_t)op->lat; /* lat > 0: see build_ops */
-      skip = 0;
-    }
-    uint64_t *row = et + op->off;
-    for (uint32_t k = 0; k < op->n; k++) row[k] = row[k] < t ? t : row[k];
-  }
+  return dram__ready(&c->tm, b, cmd);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -258,7 +216,7 @@ static uint32_t candidates(const dram__chan *c, uint32_t b) {
   uint32_t n = c->qlen[b];
   if (n == 0) return 0;
   const dram__qent *q = c->q + (size_t)b * c->qcap;
-  const dram__bank *bk = &c->banks[b];
+  const dram__bank *bk = &c->tm.banks[b];
   if (bk->open_row < 0) return 1u << DRAM_CMD_ACT;
   uint32_t row = (uint32_t)bk->open_row;
   if (c->spec->scheduler == DRAM_SCHED_FCFS)
@@ -308,7 +266,7 @@ static int first_ready(const dram__chan *c, uint32_t b, uint64_t T, int *qi,
     return 1;
   }
   const dram__qent *q = c->q + (size_t)b * c->qcap;
-  uint32_t row = (uint32_t)c->banks[b].open_row;
+  uint32_t row = (uint32_t)c->tm.banks[b].open_row;
   uint32_t ready = 0; /* candidate kinds ready at T */
   for (uint32_t mm = m; mm;) {
     int k = __builtin_ctz(mm);
@@ -364,7 +322,7 @@ static inline void refresh_cand(dram__chan *c, uint32_t b) {
     c->multi[b >> 6] &= ~bit;
   if (held || k == KIND_MULTI) k = c->ncmd;
   c->qoe[b] = k * c->nbanks + b;
-  c->qor[b] = k * c->spec->ranks + (b >> c->bank_shift);
+  c->qor[b] = k * c->spec->ranks + (b >> c->tm.bank_shift);
 }
 
 static inline uint64_t queue_bound(dram__chan *c, uint32_t b) {
@@ -372,8 +330,8 @@ static inline uint64_t queue_bound(dram__chan *c, uint32_t b) {
   uint32_t k = c->qk[b];
   if (k == KIND_MULTI) return cand_ready(c, b, c->qcand[b]);
   /* one kind (or none: the row of NEVER): two loads */
-  uint64_t t = c->eb[(size_t)k * c->nbanks + b];
-  uint64_t u = c->er[(size_t)k * c->spec->ranks + (b >> c->bank_shift)];
+  uint64_t t = c->tm.eb[(size_t)k * c->nbanks + b];
+  uint64_t u = c->tm.er[(size_t)k * c->spec->ranks + (b >> c->tm.bank_shift)];
   return t > u ? t : u;
 }
 
@@ -389,7 +347,7 @@ static inline int ref_blocks(const dram__chan *c, uint32_t b) {
  * minimum (*m, *pick) in visiting order. */
 static inline void scan_bounds(const dram__chan *c, uint32_t lo, uint32_t hi,
                                uint64_t *m, uint32_t *pick) {
-  const uint64_t *restrict eb = c->eb, *restrict er = c->er;
+  const uint64_t *restrict eb = c->tm.eb, *restrict er = c->tm.er;
   const uint32_t *restrict oe = c->qoe, *restrict orr = c->qor;
   uint64_t *restrict qb = c->qb;
   uint64_t mm = *m;
@@ -494,7 +452,7 @@ static int refresh_command(const dram__chan *c, uint64_t T, uint32_t *ob,
     uint32_t b0 = (uint32_t)r->rank * s->banks;
     int all_closed = 1;
     for (uint32_t b = b0; b < b0 + s->banks; b++) {
-      if (c->banks[b].open_row < 0) continue;
+      if (c->tm.banks[b].open_row < 0) continue;
       all_closed = 0;
       uint64_t t = ready_bank(c, b, DRAM_CMD_PRE);
       if (t <= T) {
@@ -506,7 +464,7 @@ static int refresh_command(const dram__chan *c, uint64_t T, uint32_t *ob,
       best = min64(best, t);
     }
     if (all_closed) {
-      uint64_t t = ready_rank(c, (uint32_t)r->rank, DRAM_CMD_REF);
+      uint64_t t = ready_bank(c, b0, DRAM_CMD_REF);
       if (t <= T) {
         *ob = b0;
         *ocmd = DRAM_CMD_REF;
@@ -517,7 +475,7 @@ static int refresh_command(const dram__chan *c, uint64_t T, uint32_t *ob,
     }
   } else {
     uint32_t b = (uint32_t)r->rank * s->banks + (uint32_t)r->bank;
-    int cmd = c->banks[b].open_row >= 0 ? DRAM_CMD_PRE : DRAM_CMD_REFPB;
+    int cmd = c->tm.banks[b].open_row >= 0 ? DRAM_CMD_PRE : DRAM_CMD_REFPB;
     uint64_t t = ready_bank(c, b, cmd);
     if (t <= T) {
       *ob = b;
@@ -594,105 +552,97 @@ static void report_cmd(dram__chan *c, int cmd, uint32_t b, uint32_t row,
   sys->hook(sys->hook_ctx, &rec);
 }
 
-/* Issues `cmd` to bank b at T (qi: its queue entry for column commands and
- * the entry whose row an ACT opens).  Returns SIM_ENOMEM only. */
-static int issue(dram__chan *c, int cmd, uint32_t b, int qi, uint64_t T) {
+/* dram__chan_cmd, inline for the controller's own issue. */
+static inline __attribute__((always_inline)) void
+chan_cmd(dram__chan *c, int cmd, uint32_t b, uint32_t row, uint32_t col,
+         uint64_t T) {
   const dram_spec *s = c->spec;
-  dram__bank *bk = &c->banks[b];
-  dram__qent *q = c->q + (size_t)b * c->qcap;
+  unsigned fl = s->cmds[cmd].flags;
   uint32_t r = rank_of(c, b);
-  uint32_t row = 0, col = 0;
-  int rc = 0;
   c->cnt.cmds[cmd]++;
-  switch (cmd) {
-  case DRAM_CMD_ACT:
-    if (bk->open_row >= 0)
-      sim_panic("dram", T * s->tck_ps, "ACT to open bank %u (row %lld)", b,
-                (long long)bk->open_row);
-    row = q[qi].row;
-    bk->open_row = row;
-    bk->hits = 0;
-    if (c->open_in_rank[r]++ == 0) c->open_ranks++;
-    break;
-  case DRAM_CMD_PRE:
-    row = (uint32_t)bk->open_row;
-    bk->open_row = -1;
-    bk->hits = 0;
-    if (--c->open_in_rank[r] == 0) c->open_ranks--;
-    break;
-  case DRAM_CMD_RD:
-  case DRAM_CMD_WR:
-  case DRAM_CMD_RDA:
-  case DRAM_CMD_WRA: {
-    dram__qent e = q[qi];
-    if (bk->open_row != (int64_t)e.row)
-      sim_panic("dram", T * s->tck_ps, "%s to bank %u row %u, open row %lld",
-                s->cmds[cmd].name, b, e.row, (long long)bk->open_row);
-    row = e.row;
-    col = e.col;
-    int w = is_col_write(cmd);
-    if (bk->hits != 0) {
-      if (w)
-        c->cnt.wr_hits++;
-      else
-        c->cnt.rd_hits++;
-    }
-    bk->hits++;
-    if (s->cmds[cmd].flags & DRAM_CF_CLOSE) {
-      bk->open_row = -1;
-      bk->hits = 0;
-      if (--c->open_in_rank[r] == 0) c->open_ranks--;
-    }
-    dram__txn *t = &c->txn[e.txn];
-    if (w) {
-      amap_del(&c->pend_wr, t->addr);
-      c->cnt.writes_issued++;
-      txn_free(c, e.txn);
-    } else {
-      amap_del(&c->pend_rd, t->addr);
-      uint32_t i = e.txn;
-      uint64_t done = T + (uint64_t)s->read_delay_cyc;
-      while (i != DRAM__NIL) {
-        dram__txn *x = &c->txn[i];
-        uint32_t nx = x->next_same;
-        if (x->done) {
-          if (!rc)
-            rc = push_ret(c, done, x->id, x->addr, x->added_cyc, x->done,
-                          x->ctx, 0);
-        } else {
-          c->cnt.reads_done++;
-          c->cnt.rd_lat_sum_cyc += done - x->added_cyc;
-          if (done + 1 > c->last_ret_cyc) c->last_ret_cyc = done + 1;
-        }
-        txn_free(c, i);
-        i = nx;
-      }
-    }
-    for (uint32_t j = (uint32_t)qi + 1; j < c->qlen[b]; j++) q[j - 1] = q[j];
-    c->qlen[b]--;
-    c->qtotal--;
-    c->room[b >> 6] |= 1ull << (b & 63);
-    break;
+  if (fl & DRAM_CF_NEEDS_OPEN) row = (uint32_t)c->tm.banks[b].open_row;
+  uint32_t hits = dram__timing_issue(&c->tm, cmd, b, row, T);
+  if (hits && s->cmds[cmd].scope == DRAM_LV_BANK) {
+    if (fl & DRAM_CF_WR)
+      c->cnt.wr_hits++;
+    else if (fl & DRAM_CF_RD)
+      c->cnt.rd_hits++;
   }
-  case DRAM_CMD_REF:
-  case DRAM_CMD_REFPB:
-    memmove(c->refq, c->refq + 1, (c->nref - 1) * sizeof *c->refq);
-    c->nref--;
-    break;
-  default:
-    break;
+  if (fl & DRAM_CF_REF) {
+    /* the refresh request it serves, if it is the front one */
+    dram__refreq *q = c->ref_manual ? c->mrefq : c->refq;
+    uint32_t *n = c->ref_manual ? &c->nmref : &c->nref;
+    int32_t bk = s->cmds[cmd].scope == DRAM_LV_BANK
+                     ? (int32_t)(b % s->banks) : -1;
+    if (*n && q[0].rank == (int32_t)r && q[0].bank == bk) {
+      memmove(q, q + 1, (*n - 1) * sizeof *q);
+      (*n)--;
+    }
   }
   report_cmd(c, cmd, b, row, col, T);
-  apply_timing(c, cmd, b, T);
-  mark_dirty(c, b);
-  if (s->cmds[cmd].flags & DRAM_CF_COL) c->sched_dirty = 1;
-  if (cmd == DRAM_CMD_REF || cmd == DRAM_CMD_REFPB) {
+  /* the queues whose bank state or timing changed */
+  unsigned sc = s->cmds[cmd].scope;
+  if (sc == DRAM_LV_BANK)
+    mark_dirty(c, b);
+  else if (sc == DRAM_LV_RANK)
+    dirty_rank(c, r);
+  else
+    for (uint32_t x = 0; x < c->nbanks; x++) mark_dirty(c, x);
+  if (fl & DRAM_CF_COL) c->sched_dirty = 1;
+  if (fl & DRAM_CF_REF) {
     /* the front refresh request changed: the queues it held, and those
      * the next one holds */
     dirty_rank(c, r);
     if (c->nref && (uint32_t)c->refq[0].rank != r)
       dirty_rank(c, (uint32_t)c->refq[0].rank);
   }
+}
+
+void dram__chan_cmd(dram__chan *c, int cmd, uint32_t b, uint32_t row,
+                    uint32_t col, uint64_t T) {
+  chan_cmd(c, cmd, b, row, col, T);
+}
+
+/* Issues `cmd` to bank b at T (qi: its queue entry for column commands and
+ * the entry whose row an ACT opens).  Returns SIM_ENOMEM only. */
+static int issue(dram__chan *c, int cmd, uint32_t b, int qi, uint64_t T) {
+  const dram_spec *s = c->spec;
+  dram__qent *q = c->q + (size_t)b * c->qcap;
+  int rc = 0;
+  int colcmd = (s->cmds[cmd].flags & DRAM_CF_COL) != 0;
+  dram__qent e = q[qi]; /* the entry (an ACT opens its row) */
+  chan_cmd(c, cmd, b, colcmd || cmd == DRAM_CMD_ACT ? e.row : 0,
+           colcmd ? e.col : 0, T);
+  if (!colcmd) return 0; /* ACT, PRE, REF, REFpb */
+  dram__txn *t = &c->txn[e.txn];
+  if (is_col_write(cmd)) {
+    amap_del(&c->pend_wr, t->addr);
+    c->cnt.writes_issued++;
+    txn_free(c, e.txn);
+  } else {
+    amap_del(&c->pend_rd, t->addr);
+    uint32_t i = e.txn;
+    uint64_t done = T + (uint64_t)s->read_delay_cyc;
+    while (i != DRAM__NIL) {
+      dram__txn *x = &c->txn[i];
+      uint32_t nx = x->next_same;
+      if (x->done) {
+        if (!rc)
+          rc = push_ret(c, done, x->id, x->addr, x->added_cyc, x->done,
+                        x->ctx, 0);
+      } else {
+        c->cnt.reads_done++;
+        c->cnt.rd_lat_sum_cyc += done - x->added_cyc;
+        if (done + 1 > c->last_ret_cyc) c->last_ret_cyc = done + 1;
+      }
+      txn_free(c, i);
+      i = nx;
+    }
+  }
+  for (uint32_t j = (uint32_t)qi + 1; j < c->qlen[b]; j++) q[j - 1] = q[j];
+  c->qlen[b]--;
+  c->qtotal--;
+  c->room[b >> 6] |= 1ull << (b & 63);
   return rc;
 }
 
@@ -818,32 +768,40 @@ static int schedule_txn(dram__chan *c) {
 
 /* Background accounting for n cycles in the current bank states. */
 static inline void account_idle(dram__chan *c, uint64_t n) {
-  c->cnt.act_stb_cyc += n * c->open_ranks;
-  c->cnt.pre_stb_cyc += n * (c->spec->ranks - c->open_ranks);
+  c->cnt.act_stb_cyc += n * c->tm.open_ranks;
+  c->cnt.pre_stb_cyc += n * (c->spec->ranks - c->tm.open_ranks);
 }
 
+/* Queues the next refresh request(s): for the controller to serve, or,
+ * with the refresh left to an outside driver (dram_refresh_set_manual),
+ * for it to read with dram_refresh_due. */
 static void insert_refresh(dram__chan *c) {
   const dram_spec *s = c->spec;
-  if (c->nref + s->ranks + 1 > c->capref) {
-    uint32_t cap = c->capref * 2 + s->ranks + 4;
-    dram__refreq *n = sim_realloc(c->refq, cap * sizeof *n);
+  dram__refreq **qp = c->ref_manual ? &c->mrefq : &c->refq;
+  uint32_t *np = c->ref_manual ? &c->nmref : &c->nref;
+  uint32_t *capp = c->ref_manual ? &c->capmref : &c->capref;
+  if (*np + s->ranks + 1 > *capp) {
+    uint32_t cap = *capp * 2 + s->ranks + 4;
+    dram__refreq *n = sim_realloc(*qp, cap * sizeof *n);
     if (!n) sim_panic("dram", 0, "out of memory for refresh requests");
-    c->refq = n;
-    c->capref = cap;
+    *qp = n;
+    *capp = cap;
   }
+  dram__refreq *q = *qp;
+  uint32_t nq = *np;
   switch (s->refresh) {
   case DRAM_REF_RANK_STAGGERED:
-    c->refq[c->nref++] = (dram__refreq){(int32_t)c->ref_rank, -1};
+    q[nq++] = (dram__refreq){(int32_t)c->ref_rank, -1};
     c->ref_rank = (c->ref_rank + 1) % s->ranks;
     break;
   case DRAM_REF_RANK_SIMULTANEOUS:
     for (uint32_t r = 0; r < s->ranks; r++)
-      c->refq[c->nref++] = (dram__refreq){(int32_t)r, -1};
+      q[nq++] = (dram__refreq){(int32_t)r, -1};
     break;
   case DRAM_REF_BANK_STAGGERED:
     /* JEDEC order: bank groups fastest, then banks, then ranks (DRAMsim3
      * Refresh::IterateNext) */
-    c->refq[c->nref++] = (dram__refreq){
+    q[nq++] = (dram__refreq){
         (int32_t)c->ref_rank,
         (int32_t)(c->ref_bg * s->banks_per_group + c->ref_ba)};
     c->ref_bg = (c->ref_bg + 1) % s->bankgroups;
@@ -855,32 +813,13 @@ static void insert_refresh(dram__chan *c) {
   default:
     break;
   }
+  *np = nq;
 }
 
-/* Processes cycle T of channel c (T >= c->now). */
-static void chan_cycle(dram__chan *c, uint64_t T) {
+/* Steps c. and d. of cycle T: a refresh command, or one command (two
+ * with dual_cmd) from the command queues. */
+static inline void issue_cycle(dram__chan *c, uint64_t T) {
   const dram_spec *s = c->spec;
-  account_idle(c, T - c->now);
-  c->now = T;
-  /* a. completions */
-  while (c->nheap && c->heap[0].cyc <= T) {
-    dram__ret r;
-    heap_pop(c, &r);
-    if (r.is_write) {
-      c->cnt.writes_done++;
-    } else {
-      c->cnt.reads_done++;
-      c->cnt.rd_lat_sum_cyc += T - r.added_cyc;
-    }
-    if (r.done) r.done(r.ctx, r.id, r.addr, r.is_write, T);
-  }
-  /* b. refresh requests */
-  if (s->refresh_interval_cyc && T == c->next_ref_cyc) {
-    insert_refresh(c);
-    c->next_ref_cyc += s->refresh_interval_cyc;
-    for (uint32_t r = 0; r < s->ranks; r++) dirty_rank(c, r);
-  }
-  /* c./d. one command (two with dual_cmd) */
   uint32_t b = 0;
   int qi = 0, cmd = -1, got = 0;
   if (c->nref) {
@@ -910,6 +849,42 @@ static void chan_cycle(dram__chan *c, uint64_t T) {
       }
     }
   }
+}
+
+void dram__chan_sync(dram__chan *c, uint64_t now) {
+  if (c->now < now) {
+    account_idle(c, now - c->now);
+    c->now = now;
+  }
+}
+
+/* Processes cycle T of channel c (T >= c->now). */
+static void chan_cycle(dram__chan *c, uint64_t T) {
+  const dram_spec *s = c->spec;
+  account_idle(c, T - c->now);
+  c->now = T;
+  /* a. completions */
+  while (c->nheap && c->heap[0].cyc <= T) {
+    dram__ret r;
+    heap_pop(c, &r);
+    if (r.is_write) {
+      c->cnt.writes_done++;
+    } else {
+      c->cnt.reads_done++;
+      c->cnt.rd_lat_sum_cyc += T - r.added_cyc;
+    }
+    if (r.done) r.done(r.ctx, r.id, r.addr, r.is_write, T);
+  }
+  /* b. refresh requests */
+  if (s->refresh_interval_cyc && T == c->next_ref_cyc) {
+    insert_refresh(c);
+    c->next_ref_cyc += s->refresh_interval_cyc;
+    if (!c->ref_manual)
+      for (uint32_t r = 0; r < s->ranks; r++) dirty_rank(c, r);
+  }
+  /* c./d. one command (two with dual_cmd); none if a command from the
+   * command-level API took the bus at T */
+  if (c->ext_cyc != T) issue_cycle(c, T);
   /* e. background */
   account_idle(c, 1);
   c->now = T + 1;
@@ -917,10 +892,17 @@ static void chan_cycle(dram__chan *c, uint64_t T) {
    * a fixpoint until a queue or the buffers change) */
   int moved = 0;
   if (c->sched_dirty) {
+    int full = c->rqlen == c->tcap || c->wblen == c->tcap;
     moved = schedule_txn(c);
     c->sched_dirty = moved;
+    c->wake = moved ? T + 1 : DRAM_NEVER;
+    /* a full queue has room again: tell the bulk-transfer layer, which
+     * may submit from here (dram_engine.c) */
+    if (moved && full && c->sys->room_fn)
+      c->sys->room_fn(c->sys->room_ctx, c->ch);
+    return;
   }
-  c->wake = moved ? T + 1 : DRAM_NEVER;
+  c->wake = DRAM_NEVER;
 }
 
 /* Earliest cycle >= c->now at which processing may change state. */
@@ -946,78 +928,8 @@ static uint64_t chan_next(dram__chan *c) {
 /* Construction                                                           */
 /* ---------------------------------------------------------------------- */
 
-/* Compiles the constraint rows (ctc[ctc_off[p] .. ctc_off[p + 1]) for
- * preceding command p) into, for every pair (command, bank), the flat list
- * of eb/er entries that issuing it raises (apply_timing): a row raises its
- * node (the bank, its bank group, its rank or the channel) or, for a
- * sibling row, the other nodes under the parent, two ranges.  Empty ranges
- * are dropped except for window rows, whose first op records the issue
- * time in the ring and whose second (cont) reuses its result. */
-static int build_ops(dram__chan *c, const dram__ctc *ctc,
-                     const uint32_t *ctc_off) {
-  const dram_spec *s = c->spec;
-  const uint32_t nb = c->nbanks, nc = c->ncmd, nr = s->ranks;
-  const uint32_t B = s->banks, G = s->banks_per_group;
-  size_t cap = 2 * (size_t)ctc_off[nc] * nb + 1;
-  c->ops = sim_calloc(cap, sizeof *c->ops);
-  c->op_off = sim_calloc((size_t)nc * nb + 1, sizeof *c->op_off);
-  if (!c->ops || !c->op_off) return SIM_ENOMEM;
-  uint32_t k = 0;
-  for (uint32_t p = 0; p < nc; p++) {
-    for (uint32_t b = 0; b < nb; b++) {
-      uint32_t r = rank_of(c, b), g = bg_of(c, b);
-      c->op_off[p * nb + b] = k;
-      for (uint32_t j = ctc_off[p]; j < ctc_off[p + 1]; j++) {
-        const dram__ctc *tc = &ctc[j];
-        uint32_t base, lo, hi, plo, phi, node; /* the node, its parent */
-        if (tc->lv <= DRAM_LV_RANK) { /* er: one entry per rank */
-          base = nb * (nc + 1) + tc->next * nr;
-          if (tc->lv == DRAM_LV_CHANNEL)
-            lo = plo = 0, hi = phi = nr, node = 0;
-          else
-            lo = r, hi = r + 1, plo = 0, phi = nr, node = r;
-        } else {
-          base = tc->next * nb;
-          if (tc->lv == DRAM_LV_BANKGROUP)
-            lo = g * G, hi = lo + G, plo = r * B, phi = plo + B, node = g;
-          else
-            lo = b, hi = b + 1, plo = g * G, phi = plo + G, node = b;
-        }
-        uint32_t rl[2][2] = {{lo, hi}, {0, 0}};
-        if (tc->sib) {
-          rl[0][0] = plo, rl[0][1] = lo;
-          rl[1][0] = hi, rl[1][1] = phi;
-        }
-        for (int h = 0; h < 2; h++) {
-          uint32_t n = rl[h][1] - rl[h][0];
-          if (!n && !(tc->win && tc->sib)) continue;
-          dram__op *o = &c->ops[k++];
-          o->lat = tc->lat;
-          o->off = base + rl[h][0];
-          o->n = n;
-          o->win = h == 0 ? tc->win : 0;
-          o->cont = tc->win && h == 1;
-          o->node = node;
-        }
-      }
-    }
-  }
-  c->op_off[nc * nb] = k;
-  return 0;
-}
-
 static void chan_fini(dram__chan *c) {
-  sim_free(c->eb); /* er included */
-  sim_free(c->ops);
-  sim_free(c->op_off);
-  for (uint32_t i = 0; i < c->nwin; i++) {
-    sim_free(c->win[i].ring);
-    sim_free(c->win[i].head);
-    sim_free(c->win[i].fill);
-  }
-  sim_free(c->win);
-  sim_free(c->banks);
-  sim_free(c->open_in_rank);
+  dram__timing_fini(&c->tm);
   sim_free(c->q);
   sim_free(c->qlen);
   sim_free(c->qdirty);
@@ -1036,6 +948,7 @@ static void chan_fini(dram__chan *c) {
   amap_fini(&c->pend_wr);
   sim_free(c->heap);
   sim_free(c->refq);
+  sim_free(c->mrefq);
 }
 
 static int chan_init(dram__chan *c, dram_sys *sys, uint32_t ch) {
@@ -1046,14 +959,9 @@ static int chan_init(dram__chan *c, dram_sys *sys, uint32_t ch) {
   c->ch = ch;
   c->nbanks = s->ranks * s->banks;
   c->ncmd = (uint32_t)s->n_cmds;
-  while ((1u << c->bank_shift) < s->banks) c->bank_shift++;
-  while ((1u << c->bpg_shift) < s->banks_per_group) c->bpg_shift++;
-  uint32_t n = c->ncmd, nbg = s->ranks * s->bankgroups;
-  /* one block: the eb rows, then the er rows (apply_timing's offsets) */
-  c->eb = sim_calloc((size_t)(c->nbanks + s->ranks) * (n + 1), sizeof *c->eb);
-  c->er = c->eb ? c->eb + (size_t)c->nbanks * (n + 1) : NULL;
-  c->banks = sim_calloc(c->nbanks, sizeof *c->banks);
-  c->open_in_rank = sim_calloc(s->ranks, sizeof *c->open_in_rank);
+  int rc;
+  if ((rc = dram__timing_init(&c->tm, s))) return rc;
+  uint32_t n = c->ncmd;
   c->qcap = s->cmd_queue_size;
   c->q = sim_calloc((size_t)c->nbanks * c->qcap, sizeof *c->q);
   c->qlen = sim_calloc(c->nbanks, sizeof *c->qlen);
@@ -1068,83 +976,32 @@ static int chan_init(dram__chan *c, dram_sys *sys, uint32_t ch) {
   c->room = sim_calloc(c->nwords, sizeof *c->room);
   c->dmask = sim_calloc(c->nwords, sizeof *c->dmask);
   c->multi = sim_calloc(c->nwords, sizeof *c->multi);
-  if (!c->eb ||
-      !c->banks || !c->open_in_rank || !c->q || !c->qlen ||
-      !c->qdirty || !c->qcand || !c->qb || !c->qk || !c->room || !c->dmask ||
-      !c->qoe || !c->qor || !c->multi)
+  if (!c->q || !c->qlen || !c->qdirty || !c->qcand || !c->qb || !c->qk ||
+      !c->room || !c->dmask || !c->qoe || !c->qor || !c->multi)
     return SIM_ENOMEM;
-  int rc0;
-  if ((rc0 = tq_init(&c->rq, c->nbanks, c->nwords, c->tcap)) ||
-      (rc0 = tq_init(&c->wb, c->nbanks, c->nwords, c->tcap)))
-    return rc0;
+  if ((rc = tq_init(&c->rq, c->nbanks, c->nwords, c->tcap)) ||
+      (rc = tq_init(&c->wb, c->nbanks, c->nwords, c->tcap)))
+    return rc;
   for (uint32_t b = 0; b < c->nbanks; b++)
     c->room[b >> 6] |= 1ull << (b & 63);
   uint32_t peak = c->tcap + c->nbanks * c->qcap;
-  int rc;
   if ((rc = amap_init(&c->pend_rd, peak)) ||
       (rc = amap_init(&c->pend_wr, peak)))
     return rc;
   c->free_txn = DRAM__NIL;
   if ((rc = txn_grow(c))) return rc;
   for (uint32_t b = 0; b < c->nbanks; b++) {
-    c->banks[b].open_row = -1;
     c->qk[b] = (uint8_t)n; /* nothing to issue */
     c->qoe[b] = n * c->nbanks + b;
-    c->qor[b] = n * s->ranks + (b >> c->bank_shift);
+    c->qor[b] = n * s->ranks + (b >> c->tm.bank_shift);
   }
-  for (size_t i = 0; i < c->nbanks; i++)
-    c->eb[(size_t)n * c->nbanks + i] = DRAM_NEVER;
   c->lb_min = DRAM_NEVER;
   c->pick_b = DRAM__NIL;
   c->lb_stale = 1;
-  /* constraints grouped by preceding command, levels lifted, windows
-   * numbered */
-  for (size_t i = 0; i < s->n_tc; i++)
-    if (s->tc[i].window) c->nwin++;
-  if (c->nwin && !(c->win = sim_calloc(c->nwin, sizeof *c->win)))
-    return SIM_ENOMEM;
-  dram__ctc *ctc = sim_calloc(s->n_tc + 1, sizeof *ctc);
-  uint32_t ctc_off[DRAM_CMD_MAX + 1];
-  if (!ctc) return SIM_ENOMEM;
-  uint32_t k = 0, w = 0;
-  for (int p = 0; p < s->n_cmds; p++) {
-    ctc_off[p] = k;
-    for (size_t i = 0; i < s->n_tc; i++) {
-      const dram_tc *tc = &s->tc[i];
-      if (tc->prev != p) continue;
-      /* a non-window row of latency <= 0 never binds: commands issue in
-       * nondecreasing cycles */
-      if (!tc->window && tc->lat_cyc <= 0) continue;
-      dram__ctc *x = &ctc[k++];
-      x->lv = (uint8_t)dram__tc_level(s, tc);
-      x->sib = tc->sibling;
-      x->next = tc->next;
-      x->lat = tc->lat_cyc;
-      if (tc->window) {
-        dram__window *y = &c->win[w++];
-        x->win = (uint8_t)w;
-        y->size = tc->window;
-        size_t nodes = x->lv == DRAM_LV_CHANNEL ? 1
-                       : x->lv == DRAM_LV_RANK  ? s->ranks
-                       : x->lv == DRAM_LV_BANKGROUP ? nbg
-                                                    : c->nbanks;
-        y->ring = sim_calloc(nodes * y->size, sizeof *y->ring);
-        y->head = sim_calloc(nodes, sizeof *y->head);
-        y->fill = sim_calloc(nodes, sizeof *y->fill);
-        if (!y->ring || !y->head || !y->fill) {
-          sim_free(ctc);
-          return SIM_ENOMEM;
-        }
-      }
-    }
-  }
-  ctc_off[s->n_cmds] = k;
-  rc = build_ops(c, ctc, ctc_off);
-  sim_free(ctc);
-  if (rc) return rc;
   c->next_ref_cyc = s->refresh_interval_cyc ? s->refresh_interval_cyc
                                             : DRAM_NEVER;
   c->wake = DRAM_NEVER;
+  c->ext_cyc = DRAM_NEVER;
   c->rr = 0;
   return 0;
 }
@@ -1358,7 +1215,7 @@ void dram_get_counters(const dram_sys *s, dram_counters *out) {
     /* idle cycles not yet accounted */
     if (c->now < s->now) {
       for (uint32_t r = 0; r < s->spec->ranks; r++) {
-        if (c->open_in_rank[r])
+        if (c->tm.open_in_rank[r])
           k.act_stb_cyc += s->now - c->now;
         else
           k.pre_stb_cyc += s->now - c->now;

@@ -11,23 +11,16 @@
  * memory system to the engine's time (the first cycle edge at or after
  * now), so the cycle-level results equal those of a loop of dram_tick.
  *
+ * Bulk transfers (dram_xfer.c) ride on the same binding and its one
+ * pending event.
+ *
  * Ownership: the binding borrows both the engine and the memory system;
- * free it before either.
+ * free it before either.  It owns its bulk-transfer state.
  */
 #include "dramInt.h"
 
 #include <string.h>
 
-#define DRAM__ENGINE_PRIO (1 << 20)
-
-struct dram_engine {
-  sim_engine *e;
-  dram_sys *s;
-  uint64_t tck_ps;
-  int clk;
-  sim_event_id pending; /* 0: none */
-  uint64_t pending_cyc;
-};
 
 uint64_t dram_engine_time(const dram_engine *d, uint64_t cyc) {
   uint64_t t;
@@ -40,7 +33,7 @@ int dram_engine_clock(const dram_engine *d) { return d->clk; }
 static void on_event(sim_engine *e, void *ctx, uint64_t cyc);
 
 /* (Re)schedules the pending event at the memory system's next event. */
-static void arm(dram_engine *d) {
+void dram__engine_arm(dram_engine *d) {
   uint64_t cyc = dram_next_event(d->s);
   if (d->pending && d->pending_cyc == cyc) return;
   if (d->pending) {
@@ -68,7 +61,7 @@ static void on_event(sim_engine *e, void *ctx, uint64_t cyc) {
     dram_advance(d->s, cyc); /* idle cycles before it */
     dram_tick(d->s);         /* the cycle itself */
   }
-  arm(d);
+  dram__engine_arm(d);
 }
 
 int dram_engine_new(sim_engine *e, dram_sys *s, dram_engine **out,
@@ -93,16 +86,29 @@ int dram_engine_new(sim_engine *e, dram_sys *s, dram_engine **out,
 void dram_engine_free(dram_engine *d) {
   if (!d) return;
   if (d->pending) sim_cancel(d->e, d->pending);
+  dram__xfers_free(d);
   sim_free(d);
 }
 
-int dram_engine_submit(dram_engine *d, uint64_t addr, int is_write,
-                       uint64_t id, dram_done_fn done, void *ctx) {
+void dram__engine_sync(dram_engine *d) {
   /* the first memory cycle at or after the engine's time */
   uint64_t now = sim_now(d->e);
   uint64_t cyc = now / d->tck_ps + (now % d->tck_ps != 0);
   if (dram_now(d->s) < cyc) dram_advance(d->s, cyc);
+}
+
+int dram_engine_submit(dram_engine *d, uint64_t addr, int is_write,
+                       uint64_t id, dram_done_fn done, void *ctx) {
+  dram__engine_sync(d);
   int rc = dram_submit(d->s, addr, is_write, id, done, ctx);
-  arm(d);
+  dram__engine_arm(d);
+  return rc;
+}
+
+int dram_engine_cmd_issue(dram_engine *d, int cmd, const dram_addr *a,
+                          sim_err *err) {
+  dram__engine_sync(d);
+  int rc = dram_cmd_issue(d->s, cmd, a, err);
+  dram__engine_arm(d);
   return rc;
 }

@@ -12,7 +12,13 @@
  * constraints themselves.  A standard with extra rules (GDDR's 32-activate
  * window, LPDDR/GDDR's tPPD) adds rows; a model on top (PIM) adds commands
  * and rows through dram_spec_add_cmd / dram_spec_add_constraint or the
- * YAML `dram.constraints` list.
+ * YAML `dram.commands` and `dram.constraints` lists; the latencies of added
+ * commands are named values (`dram.timing_extra`, dram_spec_add_timing)
+ * that expressions use like the built-in ones, so a PIM preset is data.
+ *
+ * The `dram:` mapping's schema (dram_cfg_fields) is exported so another
+ * class's file can embed it; dram_spec_compile_at then names keys under
+ * where it sits ("memory.dram.timing.tRC").
  *
  * Rows that involve a command the configuration never issues (REFpb
  * without bank refresh, REF with refresh: none) are left out, so their
@@ -140,7 +146,38 @@ static const cyaml_schema_value_t constraint_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dram_constraint_cfg,
                         constraint_fields)};
 
-static const cyaml_schema_field_t dram_fields[] = {
+static const cyaml_schema_field_t timing_extra_fields[] = {
+    CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER,
+                           dram_timing_extra_cfg, name, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_INT("cycles", CYAML_FLAG_DEFAULT, dram_timing_extra_cfg,
+                    cycles),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_value_t timing_extra_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dram_timing_extra_cfg,
+                        timing_extra_fields)};
+
+static const cyaml_strval_t cmd_flag_strings[] = {
+    {"open", DRAM_CF_OPEN},   {"close", DRAM_CF_CLOSE},
+    {"col", DRAM_CF_COL},     {"rd", DRAM_CF_RD},
+    {"wr", DRAM_CF_WR},       {"ref", DRAM_CF_REF},
+    {"needs_open", DRAM_CF_NEEDS_OPEN}};
+
+static const cyaml_schema_field_t cmd_fields[] = {
+    CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, dram_cmd_cfg, name, 1,
+                           CYAML_UNLIMITED),
+    CYAML_FIELD_ENUM("scope", CYAML_FLAG_DEFAULT, dram_cmd_cfg, scope,
+                     level_strings, N_OF(level_strings)),
+    CYAML_FIELD_FLAGS("flags", CYAML_FLAG_OPTIONAL, dram_cmd_cfg, flags,
+                      cmd_flag_strings, N_OF(cmd_flag_strings)),
+    CYAML_FIELD_FLOAT_PTR("energy_pj", CYAML_FLAG_OPTIONAL, dram_cmd_cfg,
+                          energy_pj),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_value_t cmd_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dram_cmd_cfg, cmd_fields)};
+
+const cyaml_schema_field_t dram_cfg_fields[] = {
     CYAML_FIELD_ENUM("standard", CYAML_FLAG_DEFAULT, dram_cfg, standard,
                      std_strings, N_OF(std_strings)),
     CYAML_FIELD_MAPPING_PTR("org", CYAML_FLAG_POINTER, dram_cfg, org,
@@ -151,16 +188,26 @@ static const cyaml_schema_field_t dram_fields[] = {
                             power_fields),
     CYAML_FIELD_MAPPING_PTR("controller", CYAML_FLAG_POINTER, dram_cfg,
                             controller, ctrl_fields),
+    CYAML_FIELD_SEQUENCE_COUNT("timing_extra",
+                               CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                               dram_cfg, timing_extra, n_timing_extra,
+                               &timing_extra_entry, 0, DRAM_TX_MAX),
+    CYAML_FIELD_SEQUENCE_COUNT("commands",
+                               CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                               dram_cfg, commands, n_commands, &cmd_entry, 0,
+                               DRAM_CMD_MAX - DRAM_CMD_BUILTIN_COUNT),
     CYAML_FIELD_SEQUENCE_COUNT("constraints",
                                CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                                dram_cfg, constraints, n_constraints,
                                &constraint_entry, 0, CYAML_UNLIMITED),
     CYAML_FIELD_END};
 
+const cyaml_schema_value_t dram_cfg_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, dram_cfg, dram_cfg_fields)};
+
 static const cyaml_schema_field_t file_fields[] = {
     ARCH_HEADER_SCHEMA(dram_file),
-    CYAML_FIELD_MAPPING_PTR("dram", CYAML_FLAG_POINTER, dram_file, dram,
-                            dram_fields),
+    DRAM_CFG_FIELD("dram", CYAML_FLAG_POINTER, dram_file, dram),
     CYAML_FIELD_END};
 
 const cyaml_schema_value_t dram_file_schema = {
@@ -255,6 +302,41 @@ int dram_spec_add_cmd(dram_spec *spec, const char *name, int scope,
   d->scope = (uint8_t)scope;
   d->flags = (uint16_t)flags;
   return spec->n_cmds++;
+}
+
+int dram_spec_add_timing(dram_spec *spec, const char *name, int64_t cycles,
+                         sim_err *err) {
+  size_t n = strlen(name);
+  int ok = n > 0 && n < sizeof spec->tx_name[0] &&
+           (isalpha((unsigned char)name[0]) || name[0] == '_');
+  for (size_t i = 1; ok && i < n; i++)
+    ok = isalnum((unsigned char)name[i]) || name[i] == '_';
+  if (!ok)
+    return sim_err_set(err, SIM_EINVAL, "'%s' is not a timing name (a "
+                       "letter, then letters, digits or '_', at most %zu)",
+                       name, sizeof spec->tx_name[0] - 1);
+  if (!strcmp(name, "max") || !strcmp(name, "min"))
+    return sim_err_set(err, SIM_EINVAL, "'%s' is a function name", name);
+  for (int i = 0; i < DRAM_T_COUNT; i++)
+    if (!strcmp(g_params[i].name, name))
+      return sim_err_set(err, SIM_EINVAL, "'%s' is a built-in timing name",
+                         name);
+  for (int i = 0; i < spec->n_tx; i++)
+    if (!strcmp(spec->tx_name[i], name))
+      return sim_err_set(err, SIM_EINVAL, "'%s' is given twice", name);
+  if (cycles < 0)
+    return sim_err_set(err, SIM_EINVAL, "%s must be >= 0 (got %lld)", name,
+                       (long long)cycles);
+  uint64_t ps;
+  if (spec->tck_ps && sim_mul_u64((uint64_t)cycles, spec->tck_ps, &ps))
+    return sim_err_set(err, SIM_ERANGE, "%s: %lld cycles overflow 64-bit "
+                       "picoseconds", name, (long long)cycles);
+  if (spec->n_tx >= DRAM_TX_MAX)
+    return sim_err_set(err, SIM_ERANGE, "more than %d named timing values",
+                       DRAM_TX_MAX);
+  snprintf(spec->tx_name[spec->n_tx], sizeof spec->tx_name[0], "%s", name);
+  spec->tx[spec->n_tx] = cycles;
+  return spec->n_tx++;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -408,6 +490,11 @@ static int xp_atom(xp *x, int64_t *out) {
           return 0;
         }
         *out = x->s->t[i];
+        return 0;
+      }
+    for (int i = 0; i < x->s->n_tx; i++)
+      if (strcmp(x->s->tx_name[i], name) == 0) {
+        *out = x->s->tx[i];
         return 0;
       }
     return sim_err_set(x->err, SIM_EINVAL, "unknown timing name '%s' in "
@@ -610,20 +697,34 @@ uint64_t dram_encode(const dram_spec *s, const dram_addr *x) {
 /* Compile                                                                */
 /* ---------------------------------------------------------------------- */
 
-static int fail(const sim_cfg *cfg, sim_err *err, int code, const char *key,
+/* Where a compiled config came from: the loaded file (NULL when built in
+ * C) and the dotted key of its `dram:` mapping ("dram" in a class dram
+ * file; e.g. "memory.dram" in another class's file). */
+typedef struct where {
+  const sim_cfg *cfg;
+  const char *prefix;
+} where;
+
+/* Fails naming `key` ("dram.<rest>", rewritten under w->prefix) and, with
+ * a file, its line. */
+static int fail(const where *w, sim_err *err, int code, const char *key,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int fail(const sim_cfg *cfg, sim_err *err, int code, const char *key,
+static int fail(const where *w, sim_err *err, int code, const char *key,
                 const char *fmt, ...) {
-  char msg[SIM_ERR_MSG_MAX];
+  char msg[SIM_ERR_MSG_MAX], full[160];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (cfg) return sim_cfg_failc(cfg, err, code, key, "%s", msg);
-  return sim_err_set(err, code, "%s: %s", key, msg);
+  if (strncmp(key, "dram", 4) == 0 && w->prefix)
+    snprintf(full, sizeof full, "%s%s", w->prefix, key + 4);
+  else
+    snprintf(full, sizeof full, "%s", key);
+  if (w->cfg) return sim_cfg_failc(w->cfg, err, code, full, "%s", msg);
+  return sim_err_set(err, code, "%s: %s", full, msg);
 }
 
-static int check_org(const dram_cfg *dc, const sim_cfg *cfg, dram_spec *s,
+static int check_org(const dram_cfg *dc, const where *cfg, dram_spec *s,
                      sim_err *err) {
   const dram_org_cfg *o = dc->org;
   const struct {
@@ -685,7 +786,7 @@ static int check_org(const dram_cfg *dc, const sim_cfg *cfg, dram_spec *s,
   return 0;
 }
 
-static int check_mapping(const dram_cfg *dc, const sim_cfg *cfg,
+static int check_mapping(const dram_cfg *dc, const where *cfg,
                          dram_spec *s, sim_err *err) {
   const char *key = "dram.controller.address_mapping";
   const char *m = dc->controller->address_mapping;
@@ -732,7 +833,7 @@ static int check_mapping(const dram_cfg *dc, const sim_cfg *cfg,
   return 0;
 }
 
-static int load_timing(const dram_cfg *dc, const sim_cfg *cfg, dram_spec *s,
+static int load_timing(const dram_cfg *dc, const where *cfg, dram_spec *s,
                        uint32_t *set_mask, sim_err *err) {
   const dram_timing_cfg *t = dc->timing;
   char key[64];
@@ -843,7 +944,7 @@ static int load_timing(const dram_cfg *dc, const sim_cfg *cfg, dram_spec *s,
   return 0;
 }
 
-static int load_ctrl(const dram_cfg *dc, const sim_cfg *cfg, dram_spec *s,
+static int load_ctrl(const dram_cfg *dc, const where *cfg, dram_spec *s,
                      sim_err *err) {
   const dram_ctrl_cfg *c = dc->controller;
   s->row_policy = (dram_row_policy)c->row_policy;
@@ -884,7 +985,7 @@ static int load_ctrl(const dram_cfg *dc, const sim_cfg *cfg, dram_spec *s,
   return 0;
 }
 
-static int load_power(const dram_cfg *dc, const sim_cfg *cfg, dram_spec *s,
+static int load_power(const dram_cfg *dc, const where *cfg, dram_spec *s,
                       const uint32_t *set_mask, sim_err *err) {
   const dram_power_cfg *p = dc->power;
   const struct {
@@ -948,7 +1049,45 @@ static int load_power(const dram_cfg *dc, const sim_cfg *cfg, dram_spec *s,
   return 0;
 }
 
-static int build_table(const dram_cfg *dc, const sim_cfg *cfg, dram_spec *s,
+/* `dram.timing_extra` and `dram.commands`: named values and added
+ * commands, before the constraint rows that use them. */
+static int load_extra(const dram_cfg *dc, const where *cfg, dram_spec *s,
+                      sim_err *err) {
+  for (unsigned i = 0; i < dc->n_timing_extra; i++) {
+    const dram_timing_extra_cfg *x = &dc->timing_extra[i];
+    sim_err e2 = {0};
+    int rc = dram_spec_add_timing(s, x->name, x->cycles, &e2);
+    if (rc < 0)
+      return fail(cfg, err, rc, "dram.timing_extra", "entry %u: %s", i + 1,
+                  e2.msg);
+  }
+  for (unsigned i = 0; i < dc->n_commands; i++) {
+    const dram_cmd_cfg *x = &dc->commands[i];
+    if ((x->flags & (DRAM_CF_RD | DRAM_CF_WR)) && !(x->flags & DRAM_CF_COL))
+      return fail(cfg, err, SIM_EINVAL, "dram.commands",
+                  "entry %u (%s): flags rd and wr need col", i + 1, x->name);
+    if ((x->flags & DRAM_CF_RD) && (x->flags & DRAM_CF_WR))
+      return fail(cfg, err, SIM_EINVAL, "dram.commands",
+                  "entry %u (%s): flags rd and wr exclude each other", i + 1,
+                  x->name);
+    if (x->energy_pj && (!(*x->energy_pj >= 0) || !isfinite(*x->energy_pj)))
+      return fail(cfg, err, SIM_EINVAL, "dram.commands",
+                  "entry %u (%s): energy_pj must be >= 0 (got %g)", i + 1,
+                  x->name, *x->energy_pj);
+    int rc = dram_spec_add_cmd(s, x->name, x->scope, x->flags);
+    if (rc == SIM_ERANGE)
+      return fail(cfg, err, rc, "dram.commands", "entry %u (%s): more than "
+                  "%d commands", i + 1, x->name, DRAM_CMD_MAX);
+    if (rc < 0)
+      return fail(cfg, err, rc, "dram.commands", "entry %u: '%s' is not a "
+                  "new command name of at most %zu characters", i + 1,
+                  x->name, sizeof s->cmds[0].name - 1);
+    if (x->energy_pj) s->e_cmd_pj[rc] = *x->energy_pj;
+  }
+  return 0;
+}
+
+static int build_table(const dram_cfg *dc, const where *cfg, dram_spec *s,
                        const uint32_t *set_mask, sim_err *err) {
   const struct {
     const tc_row *rows;
@@ -998,6 +1137,13 @@ static int build_table(const dram_cfg *dc, const sim_cfg *cfg, dram_spec *s,
 
 int dram_spec_compile(const dram_cfg *dc, const sim_cfg *cfg,
                       const char *name, dram_spec *s, sim_err *err) {
+  return dram_spec_compile_at(dc, cfg, "dram", name, s, err);
+}
+
+int dram_spec_compile_at(const dram_cfg *dc, const sim_cfg *cf,
+                         const char *key, const char *name, dram_spec *s,
+                         sim_err *err) {
+  where w = {cf, key ? key : "dram"}, *cfg = &w;
   memset(s, 0, sizeof *s);
   uint32_t set_mask[(DRAM_T_COUNT + 31) / 32] = {0};
   int rc;
@@ -1015,6 +1161,7 @@ int dram_spec_compile(const dram_cfg *dc, const sim_cfg *cfg,
       (rc = load_timing(dc, cfg, s, set_mask, err)) ||
       (rc = check_mapping(dc, cfg, s, err)) ||
       (rc = load_power(dc, cfg, s, set_mask, err)) ||
+      (rc = load_extra(dc, cfg, s, err)) ||
       (rc = build_table(dc, cfg, s, set_mask, err))) {
     dram_spec_fini(s);
     return rc;
