@@ -9,9 +9,11 @@
 #include <string.h>
 
 extern const map_ops roofline_map_ops;
+extern const map_ops traffic_map_ops;
 
 static const map_ops *const g_mappers[] = {
     &roofline_map_ops,
+    &traffic_map_ops,
     NULL,
 };
 

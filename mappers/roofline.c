@@ -9,6 +9,9 @@
  * wl_op_in_bytes + wl_op_out_bytes (each distinct tensor once), its work
  * wl_op_macs and wl_op_elem_ops.
  *
+ * The same mapping, named `traffic`, is the default for the `dram` class:
+ * the memory alone, each op as its off-chip traffic (its work ignored).
+ *
  * The cascade's tensors become the schedule's tensor table (home level
  * dram).  A layer lowered once with repeat = depth (wl_opts.repeat_layers)
  * becomes a group iterated `depth` times, carried from the layer's last op
@@ -173,6 +176,17 @@ const map_ops roofline_map_ops = {
     .arch_cls = "ideal",
     .summary = "unfused, op-serial: one op per einsum, every tensor through "
                "memory",
+    .is_default = 1,
+    .map = roofline_map,
+    .opts = roofline_opts,
+};
+
+const map_ops traffic_map_ops = {
+    .iVersion = 2,
+    .name = "traffic",
+    .arch_cls = "dram",
+    .summary = "the memory alone: one op per einsum as its off-chip "
+               "traffic, op after op",
     .is_default = 1,
     .map = roofline_map,
     .opts = roofline_opts,

@@ -610,6 +610,39 @@ int dram_xfer_start(dram_engine *d, uint64_t addr, uint64_t bytes,
 uint32_t dram_xfer_active(const dram_engine *d);
 
 /* ---------------------------------------------------------------------- */
+/* Back end (dram_backend.c): the DRAM model as the off-chip memory of an  */
+/* executor-driven class.  An op's traffic on one level moves as bulk      */
+/* transfers through one persistent memory system (rows, queues and the   */
+/* refresh phase carry over between ops and decode steps).                */
+/* ---------------------------------------------------------------------- */
+
+typedef struct dram_be dram_be;
+/* A memory system of spec sp on engine e (sp must outlive it). */
+int dram_be_new(sim_engine *e, const dram_spec *sp, dram_be **out,
+                sim_err *err);
+void dram_be_free(dram_be *b);
+const dram_sys *dram_be_sys(const dram_be *b);
+/* Lays out s's tensors (placed ones at their address, the rest one after
+ * another on page boundaries, wrapping at capacity).  Call before the
+ * first dram_be_start of each schedule. */
+int dram_be_place(dram_be *b, const sim_sched *s, sim_err *err);
+/* Moves op's traffic on `level` for n_inst instances (reads from its
+ * first input's address, writes to its first output's) and calls
+ * done(ctx, arg) when the last request completes. */
+int dram_be_start(dram_be *b, const sim_sched *s, size_t op, uint64_t n_inst,
+                  int level, void (*done)(void *ctx, uint64_t arg),
+                  void *ctx, uint64_t arg, sim_err *err);
+/* The counters' change since the last call. */
+void dram_be_take(dram_be *b, dram_counters *delta);
+/* Adds a delta's counts ("dram.*") and energy components to rep, then
+ * dram_be_summarize. */
+int dram_be_report(const dram_spec *sp, const dram_counters *d,
+                   sim_report *rep, sim_err *err);
+/* Row-hit rate, average read latency and bandwidth from rep's summed
+ * "dram" counters (after decode steps were added up). */
+int dram_be_summarize(sim_report *rep, sim_err *err);
+
+/* ---------------------------------------------------------------------- */
 /* Protocol checker: independent of the controller's earliest-issue        */
 /* arrays; keeps per-node issue history and re-verifies every command     */
 /* against spec's constraint table, bank states and the data bus.         */

@@ -3,16 +3,15 @@
  * the YAML through dram_spec_compile, replays traces (`tfsim trace`), and
  * runs a mapper's schedule as memory traffic.
  *
- * Running a schedule: the DRAM model computes nothing, so each op is its
- * memory traffic: rd_bytes of reads then wr_bytes of writes, in 64-byte
- * lines (the spec's line size), streamed sequentially from the op's own
- * region of the address space (regions follow each other, wrapping at the
- * capacity).  Ops run in schedule order, each starting when the previous
- * one's last read returned and last write was issued, on one memory system
- * whose state (open rows, refresh phase) carries across ops.  An op with
- * repeat > 1 is simulated once and its duration counted `repeat` times
- * (the traffic of a repeat is the same stream; only the refresh phase
- * differs).  util is the data-bus utilisation.
+ * Running a schedule (the `traffic` mapper's, or any stored one): the
+ * DRAM model computes nothing, so each op is its memory traffic.  The
+ * generic executor runs the ops on one unit kind "core" (one unit: op after
+ * op, in dependency order) and hands each op's bytes to the DRAM back end
+ * (dram_backend.c): reads from its first input's address and writes to
+ * its first output's, as bulk transfers through the controller, on one
+ * memory system whose state (open rows, refresh phase) carries across ops
+ * and decode steps.  Every instance and every iteration is simulated.
+ * util is the data-bus utilisation.
  */
 #include "dramInt.h"
 
@@ -44,120 +43,123 @@ static int dram_trace(void *state, const sim_cfg *cfg, const char *path,
   return dram_run_trace(state, path, NULL, rep, NULL, err);
 }
 
-/* Streams one op's traffic; returns its duration in cycles. */
-static int run_op(dram_sys *s, const dram_spec *sp, uint64_t base,
-                  uint64_t n_rd, uint64_t n_wr, uint64_t *cycles,
-                  sim_err *err) {
-  uint64_t t0 = dram_now(s);
-  uint64_t i = 0, n = n_rd + n_wr;
-  uint64_t line = sp->line_bytes, cap = sp->capacity_bytes;
-  while (i < n || dram_outstanding(s)) {
-    if (i < n) {
-      int w = i >= n_rd;
-      uint64_t a = (base + i * line) % cap;
-      int r = dram_submit(s, a, w, i, NULL, NULL);
-      if (r < 0) return sim_err_set(err, r, "dram: bad address 0x%llx",
-                                    (unsigned long long)a);
-      if (r == 0) i++;
-    }
-    dram_tick(s);
-    uint64_t now = dram_now(s), e = dram_next_event(s);
-    if (i < n) {
-      uint64_t a = (base + i * line) % cap;
-      if (dram_can_accept(s, a, i >= n_rd)) e = now;
-    }
-    if (e == DRAM_NEVER && (i < n || dram_outstanding(s)))
-      return sim_err_set(err, SIM_EINTERNAL, "dram: no progress at cycle "
-                         "%llu", (unsigned long long)now);
-    if (e > now && e != DRAM_NEVER) dram_advance(s, e);
-  }
-  *cycles = dram_now(s) - t0;
+/* A schedule run: the executor with one unit ("core") that computes
+ * nothing, and every op's traffic on any level through the back end. */
+typedef struct dram_session {
+  const dram_spec *sp;
+  sim_engine *e;
+  dram_be *be;
+  sim_exec_arch a;
+  sim_exec *x;
+  const sim_sched *sched;
+} dram_session;
+
+static void dram_end(void *session) {
+  dram_session *ss = session;
+  if (!ss) return;
+  dram_be_free(ss->be);
+  sim_engine_free(ss->e);
+  sim_free(ss);
+}
+
+static void op_done(void *ctx, uint64_t token) {
+  dram_session *ss = ctx;
+  sim_exec_done(ss->x, token);
+}
+
+static int dram_start(void *ctx, sim_exec *x, const sim_sched *s, size_t op,
+                      uint64_t iter, uint64_t n_inst, uint64_t token,
+                      sim_err *err) {
+  (void)iter;
+  dram_session *ss = ctx;
+  ss->x = x;
+  /* The memory computes nothing: all levels' traffic is DRAM traffic. */
+  int lvl = sim_sched_find_level(s, "dram");
+  if (lvl < 0 && s->n_levels > 0) lvl = 0;
+  return dram_be_start(ss->be, s, op, n_inst, lvl, op_done, ss, token, err);
+}
+
+static int zero_cost(void *ctx, const sim_sched *s, size_t op, double *t,
+                     sim_err *err) {
+  (void)ctx;
+  (void)s;
+  (void)op;
+  (void)err;
+  *t = 0;
   return 0;
+}
+
+static int dram_begin(void *state, const sim_cfg *cfg, void **session,
+                      sim_err *err) {
+  (void)cfg;
+  dram_session *ss = sim_calloc(1, sizeof *ss);
+  *session = NULL;
+  if (!ss || !(ss->e = sim_engine_new()))
+    return (dram_end(ss), sim_err_set(err, SIM_ENOMEM, "out of memory"));
+  ss->sp = state;
+  int rc = dram_be_new(ss->e, ss->sp, &ss->be, err);
+  if (rc) {
+    dram_end(ss);
+    return rc;
+  }
+  sim_exec_arch *a = &ss->a;
+  snprintf(a->units[0].kind, sizeof a->units[0].kind, "core");
+  a->units[0].count = 1;
+  a->n_units = 1;
+  snprintf(a->levels[0].name, sizeof a->levels[0].name, "dram");
+  a->n_levels = 1;
+  a->ctx = ss;
+  a->cost = zero_cost;
+  a->start = dram_start;
+  *session = ss;
+  return 0;
+}
+
+static int dram_step(void *session, const sim_sched *sched, sim_report *rep,
+                     sim_err *err) {
+  dram_session *ss = session;
+  sim_exec_result xr;
+  memset(&xr, 0, sizeof xr);
+  int rc = dram_be_place(ss->be, sched, err);
+  if (!rc) rc = sim_exec_run(ss->e, sched, &ss->a, NULL, &xr, err);
+  if (!rc)
+    rc = arch_exec_report(sched, &xr, ss->sp->tck_ps, "dram",
+                          sim_sched_find_level(sched, "dram"), NULL, NULL,
+                          rep, err);
+  if (!rc) {
+    dram_counters d;
+    dram_be_take(ss->be, &d);
+    /* util: the data bus's busy share (tBL cycles per column command). */
+    uint64_t col = d.cmds[DRAM_CMD_RD] + d.cmds[DRAM_CMD_WR] +
+                   d.cmds[DRAM_CMD_RDA] + d.cmds[DRAM_CMD_WRA];
+    if (rep->cycles)
+      rep->util = (double)col * (double)ss->sp->t[DRAM_T_BL_CYC] /
+                  ((double)rep->cycles * ss->sp->channels);
+    if (rep->util > 1) rep->util = 1;
+    rep->dram_bytes = col * ss->sp->line_bytes;
+    rc = dram_be_report(ss->sp, &d, rep, err);
+  }
+  sim_exec_result_fini(&xr);
+  return rc;
+}
+
+static int dram_summarize(void *state, sim_report *rep, sim_err *err) {
+  (void)state;
+  return dram_be_summarize(rep, err);
 }
 
 static int dram_run_sched(void *state, const sim_cfg *cfg,
                           const sim_sched *sched, sim_report *rep,
                           sim_err *err) {
-  (void)cfg;
-  const dram_spec *sp = state;
-  dram_sys *s = NULL;
-  int rc = dram_sys_new(sp, &s, err);
-  if (rc) return rc;
-  uint64_t base = 0, extra_cyc = 0, t_ps = 0;
-  dram_counters before, after, acc;
-  memset(&acc, 0, sizeof acc);
-  for (size_t k = 0; k < sched->n_ops; k++) {
-    const sim_sched_op *op = &sched->ops[k];
-    uint64_t line = sp->line_bytes;
-    uint64_t rdb = 0, wrb = 0;
-    for (int l = 0; l < sched->n_levels; l++) {
-      rdb += op->rd_bytes[l];
-      wrb += op->wr_bytes[l];
-    }
-    uint64_t n_rd = (rdb + line - 1) / line;
-    uint64_t n_wr = (wrb + line - 1) / line;
-    uint64_t rep_n = op->count * sim_sched_op_iters(sched, op), cyc = 0;
-    dram_get_counters(s, &before);
-    if ((rc = run_op(s, sp, base, n_rd, n_wr, &cyc, err))) goto out;
-    dram_get_counters(s, &after);
-    base = (base + (n_rd + n_wr) * line) % sp->capacity_bytes;
-    /* repeats: add the op's counters rep_n - 1 more times */
-    for (int j = 0; j < DRAM_CMD_MAX; j++)
-      acc.cmds[j] += (rep_n - 1) * (after.cmds[j] - before.cmds[j]);
-    acc.reads += (rep_n - 1) * (after.reads - before.reads);
-    acc.writes += (rep_n - 1) * (after.writes - before.writes);
-    acc.reads_done += (rep_n - 1) * (after.reads_done - before.reads_done);
-    acc.rd_hits += (rep_n - 1) * (after.rd_hits - before.rd_hits);
-    acc.wr_hits += (rep_n - 1) * (after.wr_hits - before.wr_hits);
-    acc.rd_lat_sum_cyc +=
-        (rep_n - 1) * (after.rd_lat_sum_cyc - before.rd_lat_sum_cyc);
-    acc.act_stb_cyc += (rep_n - 1) * (after.act_stb_cyc - before.act_stb_cyc);
-    acc.pre_stb_cyc += (rep_n - 1) * (after.pre_stb_cyc - before.pre_stb_cyc);
-    extra_cyc += (rep_n - 1) * cyc;
-    sim_op_record r;
-    memset(&r, 0, sizeof r);
-    snprintf(r.name, sizeof r.name, "%s", op->name);
-    r.layer = op->layer;
-    r.start_ps = t_ps;
-    t_ps += rep_n * cyc * sp->tck_ps;
-    r.end_ps = t_ps;
-    r.macs = op->macs * rep_n;
-    r.elem_ops = op->elem_ops * rep_n;
-    r.rd_bytes = rdb * rep_n;
-    r.wr_bytes = wrb * rep_n;
-    dram_counters d = after;
-    for (int j = 0; j < DRAM_CMD_MAX; j++) d.cmds[j] -= before.cmds[j];
-    d.act_stb_cyc -= before.act_stb_cyc;
-    d.pre_stb_cyc -= before.pre_stb_cyc;
-    dram_energy e;
-    dram_energy_of(sp, &d, &e);
-    r.energy_pj = e.total_pj * (double)rep_n;
-    snprintf(r.bound, sizeof r.bound, "memory");
-    if ((rc = sim_report_push_op(rep, &r))) {
-      sim_err_set(err, rc, "out of memory");
-      goto out;
-    }
-  }
-  dram_counters c;
-  dram_get_counters(s, &c);
-  for (int j = 0; j < DRAM_CMD_MAX; j++) c.cmds[j] += acc.cmds[j];
-  c.reads += acc.reads;
-  c.writes += acc.writes;
-  c.reads_done += acc.reads_done;
-  c.rd_hits += acc.rd_hits;
-  c.wr_hits += acc.wr_hits;
-  c.rd_lat_sum_cyc += acc.rd_lat_sum_cyc;
-  c.act_stb_cyc += acc.act_stb_cyc;
-  c.pre_stb_cyc += acc.pre_stb_cyc;
-  c.cycles += extra_cyc;
-  rc = dram_fill_report(sp, &c, rep, err);
-out:
-  dram_sys_free(s);
+  void *ss = NULL;
+  int rc = dram_begin(state, cfg, &ss, err);
+  if (!rc) rc = dram_step(ss, sched, rep, err);
+  dram_end(ss);
   return rc;
 }
 
 const arch_ops dram_arch_ops = {
-    .iVersion = 1,
+    .iVersion = 2,
     .cls = "dram",
     .summary = "cycle-accurate DRAM (DDR4/LPDDR5/GDDR6/HBM2/HBM3): "
                "FR-FCFS controller, refresh, IDD energy, trace mode",
@@ -167,4 +169,8 @@ const arch_ops dram_arch_ops = {
     .run = dram_run_sched,
     .trace = dram_trace,
     .validate = dram_validate,
+    .begin = dram_begin,
+    .step = dram_step,
+    .end = dram_end,
+    .summarize = dram_summarize,
 };

@@ -23,11 +23,21 @@
  * schedule's resident tensors (weights and KV cache, each once); the
  * report says fits_memory and by how much it does not fit.
  *
+ * Detailed memory: ideal.dram names a DRAM preset (a name from `tfsim list
+ * archs`, or a path; relative to this file's folder when not found as
+ * given).  Then the off-chip traffic goes through the cycle-accurate DRAM
+ * model (arch/dram/dram_backend.c) instead of mem_bw_gbps: an op is done
+ * when its compute time has passed and its last DRAM request completed;
+ * DRAM energy comes from the model's IDD currents instead of
+ * dram_byte_pj, and the report adds row_hit_rate, avg_read_latency_cycles
+ * and bandwidth_gbps.  mem_bw_gbps is then unused.
+ *
  * Energy is per action (DESIGN.md section 6): pJ per MAC, per elementwise
  * op, per DRAM byte, plus static power times latency.  The numbers and
  * their sources live in the preset YAML (arch/configs/ideal.yaml).
  */
 #include "arch/arch.h"
+#include "arch/dram/dram.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -54,6 +64,7 @@ typedef struct ideal_sec {
   double elem_ops_per_cycle;
   double mem_bw_gbps;
   double capacity_gb;
+  char *dram;
   ideal_energy *energy;
 } ideal_sec;
 
@@ -95,6 +106,8 @@ static const cyaml_schema_field_t sec_fields[] = {
                       mem_bw_gbps),
     CYAML_FIELD_FLOAT("capacity_gb", CYAML_FLAG_OPTIONAL, ideal_sec,
                       capacity_gb),
+    CYAML_FIELD_STRING_PTR("dram", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                           ideal_sec, dram, 1, CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("energy", CYAML_FLAG_POINTER, ideal_sec, energy,
                             energy_fields),
     CYAML_FIELD_END};
@@ -118,6 +131,8 @@ typedef struct ideal_state {
   double elem_per_us;
   double gbps;           /* 1e9 B/s = 1e-3 B/ps */
   double capacity_b;     /* 0: not checked */
+  int has_dram;          /* traffic through the DRAM model */
+  dram_spec dram;        /* its compiled preset */
   ideal_energy e;
 } ideal_state;
 
@@ -133,6 +148,30 @@ static int check_nonneg(const sim_cfg *c, sim_err *err, const char *key,
   if (!isfinite(v)) return sim_cfg_fail(c, err, key, "must be finite");
   if (!(v >= 0)) return sim_cfg_fail(c, err, key, "must be >= 0 (got %g)", v);
   return 0;
+}
+
+/* ideal.dram: a path as given, else NAME.yaml (or NAME) beside the file. */
+static int ideal_dram_path(const sim_cfg *c, const char *v, char *out,
+                           size_t n, sim_err *err) {
+  FILE *f = fopen(v, "r");
+  if (f) {
+    fclose(f);
+    snprintf(out, n, "%s", v);
+    return 0;
+  }
+  const char *slash = strrchr(c->path, '/');
+  int dir = slash ? (int)(slash - c->path) : 0;
+  const char *fmt[] = {"%.*s%s%s.yaml", "%.*s%s%s"};
+  for (int k = 0; k < 2; k++) {
+    snprintf(out, n, fmt[k], dir, c->path, dir ? "/" : "", v);
+    if ((f = fopen(out, "r"))) {
+      fclose(f);
+      return 0;
+    }
+  }
+  return sim_cfg_failc(c, err, SIM_ENOENT, "ideal.dram",
+                       "no DRAM preset '%s' (a path, or a name from "
+                       "tfsim list archs)", v);
 }
 
 static int ideal_init(const sim_cfg *c, void **state, sim_err *err) {
@@ -201,6 +240,18 @@ static int ideal_init(const sim_cfg *c, void **state, sim_err *err) {
   st->capacity_b = s->capacity_gb * 1e9;
   st->e = *s->energy;
   st->e.mac_pj_prec = NULL;
+  if (s->dram) {
+    char path[1024];
+    if ((rc = ideal_dram_path(c, s->dram, path, sizeof path, err))) goto bad;
+    sim_err e2;
+    sim_err_clear(&e2);
+    if ((rc = dram_spec_load(path, &st->dram, &e2))) {
+      rc = sim_cfg_failc(c, err, rc, "ideal.dram", "%s", e2.msg);
+      goto bad;
+    }
+    st->has_dram = 1;
+    if (!(st->capacity_b > 0)) st->capacity_b = (double)st->dram.capacity_bytes;
+  }
   *state = st;
   return 0;
 bad:
@@ -208,7 +259,11 @@ bad:
   return rc;
 }
 
-static void ideal_fini(void *state) { sim_free(state); }
+static void ideal_fini(void *state) {
+  ideal_state *st = state;
+  if (st && st->has_dram) dram_spec_fini(&st->dram);
+  sim_free(st);
+}
 
 typedef struct ideal_ctx {
   const ideal_state *st;
@@ -235,7 +290,8 @@ static double ideal_op_pj(void *ctx, const sim_sched *s, size_t i,
                           uint64_t inst) {
   const ideal_state *st = ((const ideal_ctx *)ctx)->st;
   const sim_sched_op *op = &s->ops[i];
-  double bytes = (double)(op->rd_bytes[0] + op->wr_bytes[0]);
+  /* With the DRAM model, DRAM energy is per command, not per op. */
+  double bytes = st->has_dram ? 0 : (double)(op->rd_bytes[0] + op->wr_bytes[0]);
   return (double)inst * ((double)op->macs * st->mac_pj[op->prec] +
                          (double)op->elem_ops * st->e.elem_op_pj +
                          bytes * st->e.dram_byte_pj);
@@ -253,7 +309,9 @@ static int ideal_account(const ideal_state *st, const sim_sched *s,
   int h_rd = sim_stat_register(ss, "dram", "rd_bytes", "B", SIM_STAT_COUNT);
   int h_wr = sim_stat_register(ss, "dram", "wr_bytes", "B", SIM_STAT_COUNT);
   int h_ec = sim_stat_register(ss, "compute", "energy", "pJ", SIM_STAT_SUM);
-  int h_ed = sim_stat_register(ss, "dram", "energy", "pJ", SIM_STAT_SUM);
+  /* With the DRAM model its energy comes from its commands (dram.*). */
+  int h_ed = st->has_dram ? 0 : sim_stat_register(ss, "dram", "energy", "pJ",
+                                                  SIM_STAT_SUM);
   int h_es = sim_stat_register(ss, "static", "energy", "pJ", SIM_STAT_SUM);
   if (h_macs < 0 || h_elem < 0 || h_rd < 0 || h_wr < 0 || h_ec < 0 ||
       h_ed < 0 || h_es < 0)
@@ -271,7 +329,8 @@ static int ideal_account(const ideal_state *st, const sim_sched *s,
     sim_stat_add(ss, h_wr, wr);
     sim_stat_addf(ss, h_ec, (double)m * st->mac_pj[op->prec] +
                                 (double)el * st->e.elem_op_pj);
-    sim_stat_addf(ss, h_ed, (double)(rd + wr) * st->e.dram_byte_pj);
+    if (!st->has_dram)
+      sim_stat_addf(ss, h_ed, (double)(rd + wr) * st->e.dram_byte_pj);
     if (m) t_peak_ps += (double)m * 1e6 / st->macs_per_us[op->prec];
     macs += m;
   }
@@ -307,18 +366,70 @@ static int ideal_account(const ideal_state *st, const sim_sched *s,
 }
 
 /* A run: the executor on an engine.  A decode keeps one session (one
- * engine) for all its steps, so a step costs no engine set-up. */
+ * engine, and the DRAM model's state) for all its steps, so a step costs
+ * no set-up and open rows and the refresh phase carry over. */
 typedef struct ideal_session {
   ideal_ctx ctx;
   sim_exec_arch a;
   sim_engine *e;
+  dram_be *be;      /* NULL: a bandwidth figure */
+  int level;        /* the step's "dram" level */
+  const sim_sched *sched;
+  uint32_t *parts;  /* per executor token: parts not yet done */
+  size_t cap_parts;
+  sim_exec *x;
 } ideal_session;
 
 static void ideal_end(void *session) {
   ideal_session *ss = session;
   if (!ss) return;
+  dram_be_free(ss->be);
   sim_engine_free(ss->e);
+  sim_free(ss->parts);
   sim_free(ss);
+}
+
+static void part_done(void *ctx, uint64_t token) {
+  ideal_session *ss = ctx;
+  if (--ss->parts[token] == 0) sim_exec_done(ss->x, token);
+}
+
+static void compute_done(sim_engine *e, void *ctx, uint64_t token) {
+  (void)e;
+  part_done(ctx, token);
+}
+
+/* With a DRAM back end: the op is done when its compute time has passed
+ * and its traffic has moved through the DRAM model. */
+static int ideal_start(void *ctx, sim_exec *x, const sim_sched *s,
+                       size_t op, uint64_t iter, uint64_t n_inst,
+                       uint64_t token, sim_err *err) {
+  (void)iter;
+  ideal_session *ss = (ideal_session *)((char *)ctx -
+                                        offsetof(ideal_session, ctx));
+  ss->x = x;
+  if (token >= ss->cap_parts) {
+    size_t cap = ss->cap_parts ? ss->cap_parts * 2 : 16;
+    while (cap <= token) cap *= 2;
+    uint32_t *p = sim_realloc(ss->parts, cap * sizeof *p);
+    if (!p) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+    ss->parts = p;
+    ss->cap_parts = cap;
+  }
+  double t_c;
+  int rc = ideal_cost(ctx, s, op, &t_c, err);
+  if (rc) return rc;
+  t_c *= (double)n_inst; /* one core: instances one after another */
+  ss->parts[token] = 2;
+  if (!(t_c < 1.8e19))
+    return sim_err_set(err, SIM_ERANGE, "op %s: duration overflows 64-bit "
+                       "picoseconds", s->ops[op].name);
+  rc = sim_schedule_in(ss->e, (uint64_t)ceil(t_c), 0, compute_done, ss,
+                       token, NULL);
+  if (rc) return sim_err_set(err, rc, "op %s: %s", s->ops[op].name,
+                             sim_strerror(rc));
+  return dram_be_start(ss->be, s, op, n_inst, ss->level, part_done, ss,
+                       token, err);
 }
 
 static int ideal_begin(void *state, const sim_cfg *cfg, void **session,
@@ -338,10 +449,18 @@ static int ideal_begin(void *state, const sim_cfg *cfg, void **session,
   a->units[0].count = 1;
   a->n_units = 1;
   snprintf(a->levels[0].name, sizeof a->levels[0].name, "dram");
-  a->levels[0].gbps = st->gbps;
+  a->levels[0].gbps = st->has_dram ? 0 : st->gbps;
   a->n_levels = 1;
   a->ctx = &ss->ctx;
   a->cost = ideal_cost;
+  if (st->has_dram) {
+    int rc = dram_be_new(ss->e, &st->dram, &ss->be, err);
+    if (rc) {
+      ideal_end(ss);
+      return rc;
+    }
+    a->start = ideal_start;
+  }
   *session = ss;
   return 0;
 }
@@ -351,14 +470,27 @@ static int ideal_step(void *session, const sim_sched *sched, sim_report *rep,
   ideal_session *ss = session;
   const ideal_state *st = ss->ctx.st;
   sim_exec_result xr;
-  int rc = sim_exec_run(ss->e, sched, &ss->a, NULL, &xr, err);
+  memset(&xr, 0, sizeof xr);
   int lvl = sim_sched_find_level(sched, "dram");
+  ss->level = lvl;
+  int rc = ss->be ? dram_be_place(ss->be, sched, err) : 0;
+  if (!rc) rc = sim_exec_run(ss->e, sched, &ss->a, NULL, &xr, err);
   if (!rc)
     rc = arch_exec_report(sched, &xr, st->period_ps, "core", lvl,
                           ideal_op_pj, &ss->ctx, rep, err);
   if (!rc) rc = ideal_account(st, sched, &xr, rep, err);
+  if (!rc && ss->be) {
+    dram_counters d;
+    dram_be_take(ss->be, &d);
+    rc = dram_be_report(&st->dram, &d, rep, err);
+  }
   sim_exec_result_fini(&xr);
   return rc;
+}
+
+static int ideal_summarize(void *state, sim_report *rep, sim_err *err) {
+  const ideal_state *st = state;
+  return st->has_dram ? dram_be_summarize(rep, err) : 0;
 }
 
 static int ideal_run_sched(void *state, const sim_cfg *cfg,
@@ -384,4 +516,5 @@ const arch_ops ideal_arch_ops = {
     .begin = ideal_begin,
     .step = ideal_step,
     .end = ideal_end,
+    .summarize = ideal_summarize,
 };
