@@ -356,12 +356,34 @@ static void test_decode_steps(void) {
   CU_ASSERT_DOUBLE_EQUAL(macs4, sum, 0);
 }
 
+#define PRESET_DIR TFSIM_SOURCE_DIR "/arch/configs/"
+
+/* tfsim trace: an empty trace is bad input naming the file; an idle gap
+ * of 3 x 10^8 cycles is skipped, not taken for a deadlock. */
+static void test_trace_cli(void) {
+  char args[1024];
+  const char *empty = file("empty.trace", "");
+  snprintf(args, sizeof args, "trace --arch " PRESET_DIR
+           "ddr4-3200-8gb-x8-1ch1r.yaml --trace %s", empty);
+  BAD(args, NULL, "empty.trace", "has no request");
+  const char *gap = file("gap.trace", "0x0 READ 0\n0x40 READ 300000000\n");
+  snprintf(args, sizeof args, "trace --arch " PRESET_DIR
+           "ddr4-3200-8gb-x8-1ch1r.yaml --trace %s --json", gap);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  json_t *j = json_loads(g_out, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+  CU_ASSERT(json_number_value(json_object_get(j, "cycles")) > 3e8);
+  CU_ASSERT(json_number_value(json_object_get(j, "cycles")) < 3e8 + 1000);
+  json_decref(j);
+}
+
 static CU_TestInfo tests[] = {
     {"bad input: one line, exit 2, no rows", test_bad_inputs},
     {"--help on every subcommand", test_help_everywhere},
     {"list archs|models|mappers", test_list},
     {"run --json and --db", test_run_json_and_db},
     {"decode --gen steps", test_decode_steps},
+    {"trace: empty file, long idle gap", test_trace_cli},
     CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {{"cli", setup, teardown, NULL, NULL, tests},
                                 CU_SUITE_INFO_NULL};
