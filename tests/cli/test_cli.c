@@ -42,18 +42,21 @@ static void slurp(const char *path, char *buf, size_t n) {
   if (f) fclose(f);
 }
 
-/* Runs "tfsim <args>"; returns the exit status; stdout/stderr captured. */
-static int tfsim(const char *args) {
+/* Runs "<prefix> tfsim <args>"; returns the exit status; stdout/stderr
+ * captured. */
+static int tfsim_as(const char *prefix, const char *args) {
   char cmd[4096], o[256], e[256];
   snprintf(o, sizeof o, "%s/stdout", g_dir);
   snprintf(e, sizeof e, "%s/stderr", g_dir);
-  snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s </dev/null", TFSIM_BIN, args, o,
-           e);
+  snprintf(cmd, sizeof cmd, "%s%s %s >%s 2>%s </dev/null", prefix, TFSIM_BIN,
+           args, o, e);
   int st = system(cmd);
   slurp(o, g_out, sizeof g_out);
   slurp(e, g_errb, sizeof g_errb);
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
+
+static int tfsim(const char *args) { return tfsim_as("", args); }
 
 static const char *file(const char *name, const char *text) {
   static char path[8][256];
@@ -358,6 +361,82 @@ static void test_decode_steps(void) {
 
 #define PRESET_DIR TFSIM_SOURCE_DIR "/arch/configs/"
 
+/* Whether a file exists. */
+static int exists(const char *dir, const char *name) {
+  char p[512];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  return access(p, F_OK) == 0;
+}
+
+/* Reading commands read: report and regress on a database in a read-only
+ * directory work, and create nothing there; where they could write, they
+ * leave no -wal or -shm behind.  A new database in a read-only directory
+ * is "Permission denied" with the path.  Root ignores permissions, so as
+ * root the commands run as nobody (setpriv). */
+static void test_readonly_db(void) {
+  char ro[200], db[256], out[256], args[1024];
+  snprintf(ro, sizeof ro, "%s/rodir", g_dir);
+  snprintf(db, sizeof db, "%s/runs.db", ro);
+  snprintf(out, sizeof out, "%s/rout", g_dir);
+  mkdir(ro, 0755);
+  mkdir(out, 0777);
+  chmod(out, 0777);
+  const char *good = ideal_with("ro.yaml", "1024");
+  for (int seq = 8; seq <= 16; seq += 8) {
+    snprintf(args, sizeof args, "run --arch %s --model gpt2-s --seq %d "
+             "--db %s", good, seq, db);
+    CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+  }
+  CU_ASSERT(!exists(ro, "runs.db-wal") && !exists(ro, "runs.db-shm"));
+  /* Writable: nothing left behind. */
+  snprintf(args, sizeof args, "report --db %s --out %s", db, out);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  snprintf(args, sizeof args, "regress --db %s --baseline %s", db, db);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  CU_ASSERT(!exists(ro, "runs.db-wal"));
+  CU_ASSERT(!exists(ro, "runs.db-shm"));
+  /* Read-only directory. */
+  const char *as = "";
+  if (geteuid() == 0) {
+    if (access("/usr/bin/setpriv", X_OK) != 0) {
+      fprintf(stderr, "root without setpriv: read-only part skipped\n");
+      return;
+    }
+    as = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  }
+  /* (Were they left, the read-only part would pass on them: start clean.) */
+  char side[300];
+  snprintf(side, sizeof side, "%s-wal", db);
+  unlink(side);
+  snprintf(side, sizeof side, "%s-shm", db);
+  unlink(side);
+  CU_ASSERT_EQUAL_FATAL(chmod(ro, 0555), 0);
+  snprintf(out, sizeof out, "%s/rout2", g_dir);
+  mkdir(out, 0777);
+  chmod(out, 0777);
+  snprintf(args, sizeof args, "report --db %s --out %s", db, out);
+  int st = tfsim_as(as, args);
+  if (st) fprintf(stderr, "\n  report: %s", g_errb);
+  CU_ASSERT_EQUAL(st, 0);
+  snprintf(args, sizeof args, "regress --db %s --baseline %s", db, db);
+  st = tfsim_as(as, args);
+  if (st) fprintf(stderr, "\n  regress: %s", g_errb);
+  CU_ASSERT_EQUAL(st, 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "2 compared, 0 regressed"));
+  CU_ASSERT(!exists(ro, "runs.db-wal"));
+  CU_ASSERT(!exists(ro, "runs.db-shm"));
+  char newdb[300];
+  snprintf(newdb, sizeof newdb, "%s/new.db", ro);
+  snprintf(args, sizeof args, "run --arch %s --model gpt2-s --seq 8 --db %s",
+           good, newdb);
+  CU_ASSERT_EQUAL(tfsim_as(as, args), 2);
+  CU_ASSERT(one_line(g_errb));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, newdb));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "Permission denied"));
+  CU_ASSERT(!exists(ro, "new.db"));
+  chmod(ro, 0755);
+}
+
 /* tfsim trace: an empty trace is bad input naming the file; an idle gap
  * of 3 x 10^8 cycles is skipped, not taken for a deadlock. */
 static void test_trace_cli(void) {
@@ -384,6 +463,7 @@ static CU_TestInfo tests[] = {
     {"run --json and --db", test_run_json_and_db},
     {"decode --gen steps", test_decode_steps},
     {"trace: empty file, long idle gap", test_trace_cli},
+    {"report, regress read a read-only database", test_readonly_db},
     CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {{"cli", setup, teardown, NULL, NULL, tests},
                                 CU_SUITE_INFO_NULL};
