@@ -456,6 +456,39 @@ static void test_trace_cli(void) {
   json_decref(j);
 }
 
+/* Informational validation rows (published = NAN) are no misses: the
+ * text never prints "nan", says "-" and "info"; --json gives them null
+ * figures and "verdict": "info"; the exit status is 0. */
+static void test_validate_info_rows(void) {
+  CU_ASSERT_EQUAL(tfsim("validate --suite dram"), 0);
+  CU_ASSERT_PTR_NULL(strstr(g_out, "nan"));
+  CU_ASSERT_PTR_NULL(strstr(g_out, "MISS"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "30 rows: 15 pass, 0 miss, 15 info"));
+  const char *hb = strstr(g_out, "hbm2/seq ");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(hb);
+  char line[256];
+  sscanf(hb, "%255[^\n]", line);
+  CU_ASSERT_PTR_NOT_NULL(strstr(line, " - "));
+  CU_ASSERT_PTR_NOT_NULL(strstr(line, "info"));
+  CU_ASSERT_EQUAL(tfsim("validate --suite dram --json"), 0);
+  json_t *j = json_loads(g_out, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+  json_t *rows = json_object_get(j, "rows"), *r;
+  size_t i, n_info = 0;
+  json_array_foreach(rows, i, r) {
+    int info = json_is_null(json_object_get(r, "published"));
+    const char *v = json_string_value(json_object_get(r, "verdict"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_STRING_EQUAL(v, info ? "info" : "pass");
+    if (info) CU_ASSERT(json_is_null(json_object_get(r, "pass")));
+    n_info += (size_t)info;
+  }
+  CU_ASSERT_EQUAL(n_info, 15);
+  CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "miss")), 0);
+  CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "info")), 15);
+  json_decref(j);
+}
+
 static CU_TestInfo tests[] = {
     {"bad input: one line, exit 2, no rows", test_bad_inputs},
     {"--help on every subcommand", test_help_everywhere},
@@ -464,6 +497,7 @@ static CU_TestInfo tests[] = {
     {"decode --gen steps", test_decode_steps},
     {"trace: empty file, long idle gap", test_trace_cli},
     {"report, regress read a read-only database", test_readonly_db},
+    {"validate: informational rows are no misses", test_validate_info_rows},
     CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {{"cli", setup, teardown, NULL, NULL, tests},
                                 CU_SUITE_INFO_NULL};
