@@ -96,8 +96,8 @@ static char *run_params_json(const wl_model *m, const wl_opts *o,
 
 int cmd_run(int argc, char **argv) {
   cli_opt opts[] = {
-      {.name = "--arch", .kind = CLI_STR, .meta = "FILE",
-       .help = "architecture YAML (see tfsim list archs)"},
+      {.name = "--arch", .kind = CLI_STR, .meta = "FILE|PRESET",
+       .help = "architecture YAML, or a preset name (tfsim list archs)"},
       {.name = "--model", .kind = CLI_STR, .meta = "NAME|config.json",
        .help = "zoo model (tfsim list models) or Hugging Face config.json"},
       {.name = "--mapper", .kind = CLI_STR, .meta = "NAME",
@@ -129,7 +129,7 @@ int cmd_run(int argc, char **argv) {
        .help = "with --db: do not store per-op rows (long decode runs)"},
       {0}};
   cli_cmd c = {.name = "run",
-               .usage = "run --arch FILE --model NAME|config.json [--mapper "
+               .usage = "run --arch FILE|PRESET --model NAME|config.json [--mapper "
                         "NAME] [--phase prefill|decode] [--batch B] [--seq "
                         "N] [--kv N] [--gen T] [--scope attention|block|"
                         "model] [--set k=v]... [--db FILE] [--json]",

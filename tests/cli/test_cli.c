@@ -266,6 +266,25 @@ static void test_list(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "llama2-7b"));
   CU_ASSERT_EQUAL(tfsim("list archs"), 0);
   CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "ideal-a100"));
+  /* FILE is relative to the presets folder (printed once), not the
+   * absolute source path: "ideal-a100  ideal  ideal.yaml". */
+  char name[64], cls[64], fname[512];
+  const char *row = strstr(g_out, "ideal-a100");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(row);
+  CU_ASSERT_EQUAL(sscanf(row, "%63s %63s %511s", name, cls, fname), 3);
+  CU_ASSERT_STRING_EQUAL(fname, "ideal.yaml");
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "presets folder: "));
+  /* Every name that list shows is accepted by --arch. */
+  CU_ASSERT_EQUAL(tfsim("run --arch ideal --model gpt2-s --seq 8 --json"), 0);
+  CU_ASSERT_EQUAL(tfsim("run --arch ideal-a100 --model gpt2-s --seq 8"), 0);
+  char args[512];
+  const char *tr = file("p.trace", "0x0 READ 0\n");
+  snprintf(args, sizeof args, "trace --arch ddr4-3200-8gb-x8-1ch1r --trace %s",
+           tr);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "cycles"));
+  BAD("run --arch ideal-z100 --model gpt2-s", NULL,
+      "ideal-z100: no such file, nor a preset", "tfsim list archs");
   CU_ASSERT_EQUAL(tfsim("list mappers"), 0);
   CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "roofline"));
   CU_ASSERT_EQUAL(tfsim("list gadgets"), 2);
