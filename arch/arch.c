@@ -17,10 +17,12 @@
  * add it to g_classes below.  iVersion only grows; new members go at the end
  * of arch_ops.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "arch.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +82,10 @@ int arch_preset_dir(char *buf, size_t n) {
       *slash = '\0';
       char cand[4096 + 64];
       snprintf(cand, sizeof cand, "%s/%s/configs", exe, TFSIM_DATA_REL);
-      if (arch_is_dir(cand) && !arch_fmt(buf, n, cand, "")) return 0;
+      char real[PATH_MAX];
+      if (arch_is_dir(cand) && realpath(cand, real) &&
+          !arch_fmt(buf, n, real, ""))
+        return 0;
     }
   }
   if (arch_is_dir(TFSIM_SOURCE_DIR "/arch/configs"))
