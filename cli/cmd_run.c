@@ -107,7 +107,8 @@ int cmd_run(int argc, char **argv) {
       {.name = "--batch", .kind = CLI_INT, .meta = "B",
        .help = "sequences per batch (default 1)"},
       {.name = "--seq", .kind = CLI_INT, .meta = "N",
-       .help = "prompt length (default 1024)"},
+       .help = "prompt length (default 1024, or the model's positions if "
+               "fewer); not for a ViT or decode"},
       {.name = "--kv", .kind = CLI_STR, .meta = "N",
        .help = "decode: tokens already in the KV cache (default 0)"},
       {.name = "--gen", .kind = CLI_INT, .meta = "T",
@@ -124,7 +125,8 @@ int cmd_run(int argc, char **argv) {
        .help = "store the run in this SQLite database"},
       {.name = "--json", .kind = CLI_FLAG, .help = "print one JSON object"},
       {.name = "--ops", .kind = CLI_FLAG,
-       .help = "with --json: include the per-op timeline"},
+       .help = "with --json: include the per-op timeline (--db stores "
+               "it anyway)"},
       {.name = "--no-ops", .kind = CLI_FLAG,
        .help = "with --db: do not store per-op rows (long decode runs)"},
       {0}};
@@ -148,13 +150,14 @@ int cmd_run(int argc, char **argv) {
   wl_model model;
   wl_opts o;
   if ((rc = wl_model_find(o_model->str, &model, &err))) return cli_fail(&err);
-  wl_opts_default(&o);
+  /* Default seq: min(1024, the model's positions). */
+  wl_opts_default_for(&model, &o);
   if (cli_get(&c, "--phase")->seen &&
       (rc = wl_phase_parse(cli_get(&c, "--phase")->str, &o.phase, &err)))
     return cli_fail(&err);
   if (cli_get(&c, "--scope")->seen &&
       (rc = wl_scope_parse(cli_get(&c, "--scope")->str, &o.scope, &err)))
-    return cli_fail(&err);
+    return cli_usage_error(&c, "--%s", err.msg);
   if (cli_get(&c, "--precision")->seen &&
       (rc = wl_precision_parse(cli_get(&c, "--precision")->str, &o.prec,
                                &err)))
@@ -179,6 +182,21 @@ int cmd_run(int argc, char **argv) {
   }
   if (o.phase == WL_PREFILL && cli_get(&c, "--gen")->seen)
     return cli_usage_error(&c, "--gen applies to --phase decode");
+  /* Options that would change nothing are refused, not ignored. */
+  if (cli_get(&c, "--seq")->seen && model.arch == WL_ARCH_VIT)
+    return cli_usage_error(&c, "--seq does not apply to %s, a ViT (its "
+                           "tokens come from the image size)", model.name);
+  if (cli_get(&c, "--seq")->seen && o.phase == WL_DECODE &&
+      model.arch != WL_ARCH_ENCDEC)
+    return cli_usage_error(&c, "--seq does not apply to --phase decode of "
+                           "%s (the context is --kv; --seq is the encoder "
+                           "length of an encoder-decoder only)", model.name);
+  if (cli_get(&c, "--ops")->seen && !cli_get(&c, "--json")->seen &&
+      !o_db->seen)
+    return cli_usage_error(&c, "--ops applies with --json (or --db, which "
+                           "stores per-op rows anyway)");
+  if (cli_get(&c, "--no-ops")->seen && !o_db->seen)
+    return cli_usage_error(&c, "--no-ops applies with --db");
   if ((rc = wl_opts_check(&model, &o, &err))) return cli_fail(&err);
   if (o.phase == WL_DECODE && o.gen > 1) {
     /* The last step must fit too: check before simulating any. */

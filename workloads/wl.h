@@ -457,6 +457,11 @@ typedef struct wl_opts {
 /* Defaults: prefill, batch 1, seq 1024 (ViT: from the image), kv 0,
  * gen 1, fp16, 3-pass, model scope, causal auto, tile 256, unrolled. */
 int wl_opts_default(wl_opts *o);
+/* wl_opts_default for model m: the default seq is min(1024, m->max_pos)
+ * when the model states its positions (BERT: 512), so the defaults always
+ * fit the model.  A seq the user gives is not capped (wl_opts_check
+ * reports one that does not fit). */
+int wl_opts_default_for(const wl_model *m, wl_opts *o);
 /* Checks opts against a model: decode on an encoder or ViT, batch or seq
  * 0, a layer out of range, more positions than a learned position table
  * has (model scope only; the attention and block scopes have no position

@@ -243,6 +243,39 @@ static void test_bad_inputs(void) {
   snprintf(args, sizeof args, "run --arch %s --model gpt2", inf);
   BAD(args, NULL, "inf.yaml:5: ideal.macs_per_cycle: must be finite");
   BAD("nosuchcommand", NULL, "unknown command");
+
+  /* Options that would be ignored are refused, naming the option.  (file()
+   * reuses 8 name buffers: write the arch file again.) */
+  good = ideal_with("good2.yaml", "1024");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --scope layer "
+           "--db %s", good, db);
+  BAD(args, db, "--scope", "'layer'", "attention, block (one layer), model");
+  snprintf(args, sizeof args, "run --arch %s --model vit-b16 --seq 64 "
+           "--db %s", good, db);
+  BAD(args, db, "--seq does not apply", "ViT");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --phase decode "
+           "--kv 8 --seq 64 --db %s", good, db);
+  BAD(args, db, "--seq does not apply to --phase decode");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --seq 8 --ops",
+           good);
+  BAD(args, NULL, "--ops applies with --json");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --seq 8 --no-ops "
+           "--json", good);
+  BAD(args, NULL, "--no-ops applies with --db");
+  /* ... but where they apply they are taken. */
+  snprintf(args, sizeof args, "run --arch %s --model t5-base --phase decode "
+           "--kv 8 --seq 64", good);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --seq 8 --ops "
+           "--json", good);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  /* BERT has 512 positions: without --seq it runs 512, not 1024. */
+  snprintf(args, sizeof args, "run --arch %s --model bert-base", good);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "seq 512\n"));
+  snprintf(args, sizeof args, "run --arch %s --model bert-base --seq 1024",
+           good);
+  BAD(args, NULL, "max_pos 512");
 }
 
 static void test_help_everywhere(void) {
