@@ -98,8 +98,9 @@ int cmd_run(int argc, char **argv) {
   cli_opt opts[] = {
       {.name = "--arch", .kind = CLI_STR, .meta = "FILE|PRESET",
        .help = "architecture YAML, or a preset name (tfsim list archs)"},
-      {.name = "--model", .kind = CLI_STR, .meta = "NAME|config.json",
-       .help = "zoo model (tfsim list models) or Hugging Face config.json"},
+      {.name = "--model", .kind = CLI_STR, .meta = "NAME|config.json|DIR",
+       .help = "zoo model (tfsim list models), a Hugging Face config.json "
+               "or a model folder holding one"},
       {.name = "--mapper", .kind = CLI_STR, .meta = "NAME",
        .help = "mapper (default: the class's default; tfsim list mappers)"},
       {.name = "--phase", .kind = CLI_STR, .meta = "prefill|decode",

@@ -413,6 +413,44 @@ static void test_decode_steps(void) {
 
 #define PRESET_DIR TFSIM_SOURCE_DIR "/arch/configs/"
 
+/* --model takes a Hugging Face model folder (holding config.json), and a
+ * config that leaves out keys with a transformers default. */
+static void test_model_folder(void) {
+  char dir[256], cfg[300], args[1024];
+  snprintf(dir, sizeof dir, "%s/Mistral-Tiny", g_dir);
+  mkdir(dir, 0755);
+  snprintf(cfg, sizeof cfg, "%s/config.json", dir);
+  FILE *f = fopen(cfg, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("{\"model_type\": \"mistral\", \"hidden_size\": 64, "
+        "\"intermediate_size\": 128, \"num_attention_heads\": 4, "
+        "\"num_key_value_heads\": 2, \"num_hidden_layers\": 2, "
+        "\"sliding_window\": 16}", f);
+  fclose(f);
+  snprintf(args, sizeof args, "run --arch ideal --model %s --seq 64", dir);
+  int st = tfsim(args);
+  if (st) fprintf(stderr, "\n  %s", g_errb);
+  CU_ASSERT_EQUAL(st, 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "mistral-tiny"));
+  /* Decode past the window costs what decode at the window does. */
+  double macs[2];
+  for (int i = 0; i < 2; i++) {
+    snprintf(args, sizeof args, "run --arch ideal --model %s --phase decode "
+             "--kv %d --json", dir, i ? 1000 : 15);
+    CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+    json_t *j = json_loads(g_out, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    macs[i] = json_number_value(json_object_get(j, "macs"));
+    json_decref(j);
+  }
+  CU_ASSERT(macs[0] > 0);
+  CU_ASSERT_DOUBLE_EQUAL(macs[0], macs[1], 0);
+  unlink(cfg);
+  snprintf(args, sizeof args, "run --arch ideal --model %s", dir);
+  BAD(args, NULL, "Mistral-Tiny", "without config.json");
+  rmdir(dir);
+}
+
 /* Whether a file exists. */
 static int exists(const char *dir, const char *name) {
   char p[512];
@@ -550,6 +588,7 @@ static CU_TestInfo tests[] = {
     {"trace: empty file, long idle gap", test_trace_cli},
     {"report, regress read a read-only database", test_readonly_db},
     {"validate: informational rows are no misses", test_validate_info_rows},
+    {"--model DIR, transformers defaults, window", test_model_folder},
     CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {{"cli", setup, teardown, NULL, NULL, tests},
                                 CU_SUITE_INFO_NULL};
