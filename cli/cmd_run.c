@@ -132,8 +132,8 @@ int cmd_run(int argc, char **argv) {
        .help = "with --db: do not store per-op rows (long decode runs)"},
       {0}};
   cli_cmd c = {.name = "run",
-               .usage = "run --arch FILE|PRESET --model NAME|config.json [--mapper "
-                        "NAME] [--phase prefill|decode] [--batch B] [--seq "
+               .usage = "run --arch FILE|PRESET --model NAME|config.json|DIR "
+                        "[--mapper NAME] [--phase prefill|decode] [--batch B] [--seq "
                         "N] [--kv N] [--gen T] [--scope attention|block|"
                         "model] [--set k=v]... [--db FILE] [--json]",
                .summary = "Runs a transformer model on an architecture: "

@@ -33,7 +33,7 @@ run_ok() { # run_ok PREFIX ARGS...: the installed tfsim must exit 0
 
 run_ok "$tmp/p" list archs
 grep -q "presets folder: $tmp/p/share/tfsim/configs\$" "$tmp/out" ||
-  fail "list archs does not use the installed presets: $(grep folder "$tmp/out")"
+  fail "list archs not on the installed presets: $(grep folder "$tmp/out")"
 run_ok "$tmp/p" validate --suite dram
 grep -q " 0 miss" "$tmp/out" || fail "validate: $(tail -n 1 "$tmp/out")"
 run_ok "$tmp/p" run --arch ideal --model gpt2 --json
@@ -52,5 +52,6 @@ if TFSIM_DATA_DIR="$tmp/data" "$tmp/q/bin/tfsim" run --arch ideal \
      --model gpt2 >"$tmp/out" 2>"$tmp/err"; then
   fail "TFSIM_DATA_DIR with no presets: run --arch ideal still worked"
 fi
-grep -q "$tmp/data/configs" "$tmp/err" || fail "TFSIM_DATA_DIR: $(cat "$tmp/err")"
+grep -q "$tmp/data/configs" "$tmp/err" ||
+  fail "TFSIM_DATA_DIR: $(cat "$tmp/err")"
 echo "install_test: ok"

@@ -19,7 +19,8 @@
  * request at all is "path: the trace has no request" SIM_EINVAL (it is
  * most likely the wrong file, not a run of zero cycles).  The cycle field
  * may jump far ahead (an idle gap of 10^8 cycles or more): the loop skips
- * the gap in one step, and the stall watch below ignores it.  The reader streams
+ * the gap in one step, and the stall watch below ignores it.
+ * The reader streams
  * the file through a 1 MiB buffer with a hand-written parser (no sscanf);
  * the usual DRAMsim3 line ("0x1f40 READ 0", single spaces) takes a one-pass
  * fast path (fast_line), anything else the general one with its messages:

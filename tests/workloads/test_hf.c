@@ -343,7 +343,8 @@ static uint64_t qk_keys(const wl_model *m, wl_phase ph, uint64_t seq,
   int rc = wl_lower(m, &o, &c, &e);
   if (rc) fprintf(stderr, "\n  lower: %s\n", e.msg);
   CU_ASSERT_EQUAL_FATAL(rc, 0);
-  const wl_op *qk = wl_cascade_op(c, (size_t)wl_cascade_find_op(c, "L0.attn.QK"));
+  const wl_op *qk =
+      wl_cascade_op(c, (size_t)wl_cascade_find_op(c, "L0.attn.QK"));
   *win = qk->masked ? qk->mask_win : 0;
   int r = wl_cascade_find_rank(c, "m");
   uint64_t keys = wl_cascade_rank(c, (size_t)r)->size;
