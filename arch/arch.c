@@ -7,14 +7,31 @@
  * through the same schema, then run the class's init (semantic checks such
  * as tRC >= tRAS + tRP, reported with the key's line).
  *
+ * Presets (arch_preset_dir, arch_preset_path): every front end (the tfsim
+ * command, the SystemC adapter, a C API user) finds them the same way, in
+ * the order arch.h lists: environment, next to an installed executable
+ * (/proc/self/exe, so a relocated install still works), the source tree.
+ * arch_load takes a preset name where no file of that name exists.
+ *
  * Adding a class: define `const arch_ops <cls>_arch_ops` in its folder and
  * add it to g_classes below.  iVersion only grows; new members go at the end
  * of arch_ops.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "arch.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef TFSIM_DATA_REL /* from the executable's folder to share/tfsim */
+#define TFSIM_DATA_REL "../share/tfsim"
+#endif
 
 extern const arch_ops ideal_arch_ops;
 extern const arch_ops dram_arch_ops;
@@ -33,9 +50,103 @@ const arch_ops *arch_find(const char *cls) {
   return NULL;
 }
 
+static int arch_is_dir(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* snprintf into buf; 0, or SIM_EINVAL when it does not fit. */
+static int arch_fmt(char *buf, size_t n, const char *a, const char *b) {
+  int w = snprintf(buf, n, "%s%s", a, b);
+  return w >= 0 && (size_t)w < n ? 0 : SIM_EINVAL;
+}
+
+int arch_preset_dir(char *buf, size_t n) {
+  const char *env = getenv("TFSIM_ARCH_DIR");
+  if (env && *env) {
+    if (arch_fmt(buf, n, env, "")) return SIM_EINVAL;
+    return arch_is_dir(buf) ? 0 : SIM_ENOENT;
+  }
+  env = getenv("TFSIM_DATA_DIR");
+  if (env && *env) {
+    if (arch_fmt(buf, n, env, "/configs")) return SIM_EINVAL;
+    return arch_is_dir(buf) ? 0 : SIM_ENOENT;
+  }
+  /* Installed: <prefix>/bin/tfsim -> <prefix>/share/tfsim/configs. */
+  char exe[4096];
+  ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (l > 0) {
+    exe[l] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) {
+      *slash = '\0';
+      char cand[4096 + 64];
+      snprintf(cand, sizeof cand, "%s/%s/configs", exe, TFSIM_DATA_REL);
+      char real[PATH_MAX];
+      if (arch_is_dir(cand) && realpath(cand, real) &&
+          !arch_fmt(buf, n, real, ""))
+        return 0;
+    }
+  }
+  if (arch_is_dir(TFSIM_SOURCE_DIR "/arch/configs"))
+    return arch_fmt(buf, n, TFSIM_SOURCE_DIR "/arch/configs", "");
+  if (arch_fmt(buf, n, "arch/configs", "")) return SIM_EINVAL;
+  return arch_is_dir(buf) ? 0 : SIM_ENOENT;
+}
+
+int arch_preset_path(const char *name, char *buf, size_t n) {
+  if (!name || !*name || strchr(name, '/') || strlen(name) > 200)
+    return SIM_EINVAL;
+  char dir[4096], path[4096 + 256];
+  if (arch_preset_dir(dir, sizeof dir)) return SIM_ENOENT;
+  /* The file name, with or without .yaml. */
+  size_t nl = strlen(name);
+  int has_ext = nl > 5 && strcmp(name + nl - 5, ".yaml") == 0;
+  snprintf(path, sizeof path, "%s/%s%s", dir, name, has_ext ? "" : ".yaml");
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+    return arch_fmt(buf, n, path, "");
+  /* Else a preset whose `name:` it is; the first file in name order. */
+  DIR *d = opendir(dir);
+  if (!d) return SIM_ENOENT;
+  char best[256] = "";
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    size_t l = strlen(e->d_name);
+    if (l <= 5 || l >= sizeof best || strcmp(e->d_name + l - 5, ".yaml"))
+      continue;
+    if (best[0] && strcmp(e->d_name, best) >= 0) continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    char *pn = NULL;
+    if (sim_cfg_peek(path, "name", &pn, NULL) == 0 && pn &&
+        strcmp(pn, name) == 0)
+      snprintf(best, sizeof best, "%s", e->d_name);
+    sim_free(pn);
+  }
+  closedir(d);
+  if (!best[0]) return SIM_ENOENT;
+  snprintf(path, sizeof path, "%s/%s", dir, best);
+  return arch_fmt(buf, n, path, "");
+}
+
 int arch_load(arch_model *out, const char *path, const char *const *sets,
               int n_sets, sim_err *err) {
   memset(out, 0, sizeof *out);
+  /* A preset name where no such file exists ("--arch ideal"). */
+  char preset[4096];
+  struct stat pst;
+  if (path && !strchr(path, '/') && stat(path, &pst) != 0) {
+    int prc = arch_preset_path(path, preset, sizeof preset);
+    if (prc == 0) {
+      path = preset;
+    } else if (prc == SIM_ENOENT) {
+      char dir[4096];
+      arch_preset_dir(dir, sizeof dir);
+      return sim_err_set(err, SIM_ENOENT, "%s: no such file, nor a preset "
+                         "of that name in %s (see tfsim list archs)", path,
+                         dir);
+    }
+  }
   char *cls = NULL;
   int rc = sim_cfg_peek(path, "class", &cls, err);
   if (rc) return rc;

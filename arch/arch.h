@@ -86,8 +86,26 @@ const arch_ops *arch_find(const char *cls);
 /* NULL-terminated list of registered classes. */
 const arch_ops *const *arch_classes(void);
 
+/* Presets: the YAML files shipped in arch/configs, installed under
+ * <prefix>/share/tfsim/configs.  arch_preset_dir() finds their folder,
+ * first match wins:
+ *   1. $TFSIM_ARCH_DIR (the folder itself), 2. $TFSIM_DATA_DIR/configs,
+ *   3. <folder of the running executable>/TFSIM_DATA_REL/configs (an
+ *      installed tfsim: bin/../share/tfsim/configs), when it exists,
+ *   4. the source tree this was built from (TFSIM_SOURCE_DIR/arch/configs),
+ *      when it exists, 5. arch/configs under the working directory.
+ * Writes the folder into buf (n bytes); returns 0, or SIM_ENOENT when the
+ * folder chosen does not exist (buf still names it, for the message). */
+int arch_preset_dir(char *buf, size_t n);
+/* The file of preset `name` into buf: name is the file name without
+ * .yaml ("ideal", "ddr4-3200-8gb-x8-1ch1r", as `tfsim list archs` shows)
+ * or the preset's `name:` ("ideal-a100").  Returns 0, SIM_ENOENT when no
+ * preset has that name, SIM_EINVAL for a name with a '/' or too long. */
+int arch_preset_path(const char *name, char *buf, size_t n);
+
 /* Loads path (class from its `class:` key), applies the --set assignments
- * and initialises the model.  On error *out is left empty. */
+ * and initialises the model.  path is a YAML file, or a preset name when
+ * no such file exists (arch_preset_path).  On error *out is left empty. */
 int arch_load(arch_model *out, const char *path, const char *const *sets,
               int n_sets, sim_err *err);
 void arch_unload(arch_model *m);

@@ -171,17 +171,6 @@ void cli_print_report(const sim_report *r) {
     printf("%-24s%.6g\n", r->metrics[i].key, r->metrics[i].value);
 }
 
-const char *cli_config_dir(void) {
-  const char *env = getenv("TFSIM_ARCH_DIR");
-  struct stat st;
-  if (env && *env) return env;
-  /* The source tree this binary was built from, else the working
-   * directory's arch/configs (a relocated checkout). */
-  if (stat(TFSIM_SOURCE_DIR "/arch/configs", &st) == 0 && S_ISDIR(st.st_mode))
-    return TFSIM_SOURCE_DIR "/arch/configs";
-  return "arch/configs";
-}
-
 void cli_progress(const char *label, size_t i, size_t n) {
   if (!isatty(STDERR_FILENO)) return;
   fprintf(stderr, "\r%s %zu/%zu%s", label, i, n, i == n ? "\n" : "");

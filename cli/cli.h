@@ -54,8 +54,6 @@ void cli_join_argv(int argc, char **argv, char *out, size_t n);
 /* Prints the common part of a report (cycles, latency, energy with its
  * breakdown, util, DRAM bytes, metrics) as aligned text. */
 void cli_print_report(const sim_report *r);
-/* Directory of the built-in presets (arch/configs). */
-const char *cli_config_dir(void);
 /* Progress on a terminal only: "\r<label> i/n". */
 void cli_progress(const char *label, size_t i, size_t n);
 

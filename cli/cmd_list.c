@@ -1,6 +1,7 @@
 /*
  * cmd_list.c — `tfsim list archs|models|mappers`.
- * archs: the presets in arch/configs (name, class, file) and the classes;
+ * archs: the presets (name, class, file name in the presets folder that
+ * arch_preset_dir finds, which is printed once below) and the classes;
  * models: the zoo with exact parameter counts; mappers: the registry,
  * each with its options and their defaults.
  */
@@ -20,7 +21,8 @@ static int cmp_str(const void *a, const void *b) {
 }
 
 static int list_archs(void) {
-  const char *dir = cli_config_dir();
+  char dir[4096];
+  arch_preset_dir(dir, sizeof dir);
   DIR *d = opendir(dir);
   char *files[512];
   int n = 0;
@@ -34,22 +36,25 @@ static int list_archs(void) {
     closedir(d);
   } else {
     fprintf(stderr, "tfsim: %s: cannot open the presets folder (set "
-            "TFSIM_ARCH_DIR)\n", dir);
+            "TFSIM_DATA_DIR)\n", dir);
     return 2;
   }
   qsort(files, (size_t)n, sizeof files[0], cmp_str);
   printf("%-34s %-8s %s\n", "PRESET", "CLASS", "FILE");
   for (int i = 0; i < n; i++) {
-    char path[1024];
+    char path[4096 + 512];
     char *name = NULL, *cls = NULL;
     snprintf(path, sizeof path, "%s/%s", dir, files[i]);
     sim_cfg_peek(path, "name", &name, NULL);
     sim_cfg_peek(path, "class", &cls, NULL);
-    printf("%-34s %-8s %s\n", name ? name : "?", cls ? cls : "?", path);
+    printf("%-34s %-8s %s\n", name ? name : "?", cls ? cls : "?", files[i]);
     sim_free(name);
     sim_free(cls);
     sim_free(files[i]);
   }
+  printf("\n--arch takes a FILE above without .yaml (--arch ideal), a "
+         "PRESET name, or the path of any architecture YAML.\npresets "
+         "folder: %s\n", dir);
   printf("\nclasses:\n");
   for (const arch_ops *const *a = arch_classes(); *a; a++)
     printf("  %-8s %s\n", (*a)->cls, (*a)->summary);

@@ -82,8 +82,9 @@ static char *run_params_json(const wl_model *m, const wl_opts *o,
 #define RUN_WORKLOAD_OPTS                                                  \
   {.name = "--arch", .kind = CLI_STR, .meta = "FILE|PRESET",               \
    .help = "architecture YAML or preset name (see tfsim list archs)"},     \
-  {.name = "--model", .kind = CLI_STR, .meta = "NAME|config.json",         \
-   .help = "zoo model (tfsim list models) or Hugging Face config.json"},   \
+  {.name = "--model", .kind = CLI_STR, .meta = "NAME|config.json|DIR",     \
+   .help = "zoo model (tfsim list models), a Hugging Face config.json "    \
+           "or a model folder holding one"},                               \
   {.name = "--mapper", .kind = CLI_STR, .meta = "NAME",                    \
    .help = "mapper (default: the class's default; tfsim list mappers)"},   \
   {.name = "--map-opt", .kind = CLI_MULTI, .meta = "KEY=VALUE",            \
@@ -93,7 +94,8 @@ static char *run_params_json(const wl_model *m, const wl_opts *o,
   {.name = "--batch", .kind = CLI_INT, .meta = "B",                        \
    .help = "sequences per batch (default 1)"},                             \
   {.name = "--seq", .kind = CLI_INT, .meta = "N",                          \
-   .help = "prompt length (default 1024)"},                                \
+   .help = "prompt length (default 1024, or the model's positions if "     \
+           "fewer); not for a ViT or decode"},                             \
   {.name = "--kv", .kind = CLI_STR, .meta = "N",                           \
    .help = "decode: tokens already in the KV cache (default 0)"},          \
   {.name = "--gen", .kind = CLI_INT, .meta = "T",                          \
@@ -113,13 +115,14 @@ static int parse_workload(cli_cmd *c, wl_model *model, wl_opts *o) {
   int rc;
   if ((rc = wl_model_find(cli_get(c, "--model")->str, model, &err)))
     return cli_fail(&err);
-  wl_opts_default(o);
+  /* Default seq: min(1024, the model's positions). */
+  wl_opts_default_for(model, o);
   if (cli_get(c, "--phase")->seen &&
       (rc = wl_phase_parse(cli_get(c, "--phase")->str, &o->phase, &err)))
     return cli_fail(&err);
   if (cli_get(c, "--scope")->seen &&
       (rc = wl_scope_parse(cli_get(c, "--scope")->str, &o->scope, &err)))
-    return cli_fail(&err);
+    return cli_usage_error(c, "--%s", err.msg);
   if (cli_get(c, "--precision")->seen &&
       (rc = wl_precision_parse(cli_get(c, "--precision")->str, &o->prec,
                                &err)))
@@ -144,6 +147,15 @@ static int parse_workload(cli_cmd *c, wl_model *model, wl_opts *o) {
   }
   if (o->phase == WL_PREFILL && cli_get(c, "--gen")->seen)
     return cli_usage_error(c, "--gen applies to --phase decode");
+  /* Options that would change nothing are refused, not ignored. */
+  if (cli_get(c, "--seq")->seen && model->arch == WL_ARCH_VIT)
+    return cli_usage_error(c, "--seq does not apply to %s, a ViT (its "
+                           "tokens come from the image size)", model->name);
+  if (cli_get(c, "--seq")->seen && o->phase == WL_DECODE &&
+      model->arch != WL_ARCH_ENCDEC)
+    return cli_usage_error(c, "--seq does not apply to --phase decode of "
+                           "%s (the context is --kv; --seq is the encoder "
+                           "length of an encoder-decoder only)", model->name);
   if ((rc = wl_opts_check(model, o, &err))) return cli_fail(&err);
   if (o->phase == WL_DECODE && o->gen > 1) {
     /* The last step must fit too: check before simulating any. */
@@ -183,15 +195,16 @@ int cmd_run(int argc, char **argv) {
        .help = "store the run in this SQLite database"},
       {.name = "--json", .kind = CLI_FLAG, .help = "print one JSON object"},
       {.name = "--ops", .kind = CLI_FLAG,
-       .help = "with --json: include the per-op timeline"},
+       .help = "with --json: include the per-op timeline (--db stores "
+               "it anyway)"},
       {.name = "--step-ops", .kind = CLI_FLAG,
        .help = "decode: one op record per step (default: per op, summed)"},
       {.name = "--no-ops", .kind = CLI_FLAG,
        .help = "with --db: do not store per-op rows"},
       {0}};
   cli_cmd c = {.name = "run",
-               .usage = "run --arch FILE|PRESET (--model NAME|config.json | "
-                        "--schedule FILE) [--mapper NAME] [--map-opt k=v]... "
+               .usage = "run --arch FILE|PRESET (--model NAME|config.json|DIR "
+                        "| --schedule FILE) [--mapper NAME] [--map-opt k=v]... "
                         "[--phase prefill|decode] [--batch B] [--seq N] [--kv "
                         "N] [--gen T] [--scope attention|block|model] [--set "
                         "k=v]... [--db FILE] [--json]",
@@ -218,6 +231,14 @@ int cmd_run(int argc, char **argv) {
   memset(&model, 0, sizeof model);
   wl_opts_default(&o);
   if (o_model->seen && (rc = parse_workload(&c, &model, &o))) return rc;
+  if (cli_get(&c, "--ops")->seen && !cli_get(&c, "--json")->seen &&
+      !o_db->seen)
+    return cli_usage_error(&c, "--ops applies with --json (or --db, which "
+                           "stores per-op rows anyway)");
+  if (cli_get(&c, "--no-ops")->seen && !o_db->seen)
+    return cli_usage_error(&c, "--no-ops applies with --db");
+  if (cli_get(&c, "--step-ops")->seen && o.phase != WL_DECODE)
+    return cli_usage_error(&c, "--step-ops applies to --phase decode");
 
   arch_model am;
   res_db *db = NULL;

@@ -15,8 +15,8 @@
 
 int cmd_trace(int argc, char **argv) {
   cli_opt opts[] = {
-      {.name = "--arch", .kind = CLI_STR, .meta = "FILE",
-       .help = "architecture YAML with a trace mode (class dram)"},
+      {.name = "--arch", .kind = CLI_STR, .meta = "FILE|PRESET",
+       .help = "architecture YAML or preset with a trace mode (class dram)"},
       {.name = "--trace", .kind = CLI_STR, .meta = "FILE",
        .help = "DRAMsim3 (0xADDR READ|WRITE CYCLE) or Ramulator (LD|ST "
                "0xADDR) trace"},
@@ -27,7 +27,7 @@ int cmd_trace(int argc, char **argv) {
       {.name = "--json", .kind = CLI_FLAG, .help = "print one JSON object"},
       {0}};
   cli_cmd c = {.name = "trace",
-               .usage = "trace --arch FILE --trace FILE [--set k=v]... "
+               .usage = "trace --arch FILE|PRESET --trace FILE [--set k=v]... "
                         "[--db FILE] [--json]",
                .summary = "Replays a memory request trace on a DRAM model: "
                           "cycles, latency, row hits, bandwidth, energy.",

@@ -3,6 +3,10 @@
  * runs the validation suites (published results against ours) and prints
  * one table row per figure: published, ours, error, tolerance, verdict,
  * source, and the note that explains a miss.  Exit 1 if a row misses.
+ * A row without a published figure (published = NAN, sim_val_check's
+ * SIM_VAL_INFO) is ours for information: it prints "-" where a figure
+ * would be and "info" as its verdict, is "verdict": "info" with null
+ * published/error/pass in --json, and never counts as a miss.
  *
  * A suite is an architecture class's validate entry (arch_ops): it appends
  * sim_val_rows and keeps its published figures (with sources) in its own
@@ -21,14 +25,20 @@
  * validate): each model keeps its published figures, with sources, next
  * to the model. */
 
+static const char *verdict_name(sim_val_verdict v) {
+  return v == SIM_VAL_INFO ? "info" : v == SIM_VAL_PASS ? "pass" : "miss";
+}
+
 static void print_table(const sim_val_table *t) {
   printf("%-6s %-24s %-26s %14s %14s %8s %7s  %s\n", "SUITE", "ITEM",
          "METRIC", "PUBLISHED", "OURS", "ERROR", "TOL", "RESULT");
   for (size_t i = 0; i < t->n; i++) {
     const sim_val_row *r = &t->rows[i];
-    char e[32], tol[32];
-    int info = isnan(r->published);
+    char e[32], tol[32], pub[32];
+    sim_val_verdict v = sim_val_check(r);
+    int info = v == SIM_VAL_INFO;
     if (info) {
+      snprintf(pub, sizeof pub, "-");
       snprintf(e, sizeof e, "-");
       snprintf(tol, sizeof tol, "-");
     } else if (r->tol_abs) {
@@ -38,9 +48,10 @@ static void print_table(const sim_val_table *t) {
       snprintf(e, sizeof e, "%.2f%%", 100 * sim_val_error(r));
       snprintf(tol, sizeof tol, "%.1f%%", 100 * r->tol);
     }
-    printf("%-6s %-24s %-26s %14.6g %14.6g %8s %7s  %s\n", r->suite, r->item,
-           r->metric, r->published, r->ours, e, tol,
-           info ? "info" : sim_val_check(r) == SIM_VAL_PASS ? "pass" : "MISS");
+    if (!info) snprintf(pub, sizeof pub, "%.6g", r->published);
+    printf("%-6s %-24s %-26s %14s %14.6g %8s %7s  %s\n", r->suite, r->item,
+           r->metric, pub, r->ours, e, tol,
+           v == SIM_VAL_MISS ? "MISS" : verdict_name(v));
     if (r->note[0]) printf("       note: %s\n", r->note);
   }
 }
@@ -49,27 +60,32 @@ static int print_json(const sim_val_table *t) {
   json_t *arr = json_array();
   for (size_t i = 0; i < t->n; i++) {
     const sim_val_row *r = &t->rows[i];
+    sim_val_verdict v = sim_val_check(r);
     json_t *o = json_object();
     json_object_set_new(o, "suite", json_string(r->suite));
     json_object_set_new(o, "item", json_string(r->item));
     json_object_set_new(o, "metric", json_string(r->metric));
-    json_object_set_new(o, "published", isnan(r->published)
-                                            ? json_null()
-                                            : json_real(r->published));
+    int info = v == SIM_VAL_INFO;
+    json_object_set_new(o, "published",
+                        info ? json_null() : json_real(r->published));
     json_object_set_new(o, "ours", json_real(r->ours));
-    json_object_set_new(o, "error", isnan(r->published)
-                                        ? json_null()
-                                        : json_real(sim_val_error(r)));
+    json_object_set_new(o, "error",
+                        info ? json_null() : json_real(sim_val_error(r)));
     json_object_set_new(o, "tol", json_real(r->tol));
     json_object_set_new(o, "tol_abs", json_boolean(r->tol_abs));
-    json_object_set_new(o, "pass", isnan(r->published)
-                                       ? json_null()
-                                       : json_boolean(sim_val_pass(r)));
+    json_object_set_new(o, "pass",
+                        info ? json_null() : json_boolean(v == SIM_VAL_PASS));
+    json_object_set_new(o, "verdict", json_string(verdict_name(v)));
     json_object_set_new(o, "source", json_string(r->source));
     json_object_set_new(o, "note", json_string(r->note));
     json_array_append_new(arr, o);
   }
-  json_t *top = json_pack("{s:o}", "rows", arr);
+  size_t n[3] = {0, 0, 0};
+  for (size_t i = 0; i < t->n; i++) n[sim_val_check(&t->rows[i])]++;
+  json_t *top = json_pack("{s:o, s:I, s:I, s:I}", "rows", arr, "pass",
+                          (json_int_t)n[SIM_VAL_PASS], "miss",
+                          (json_int_t)n[SIM_VAL_MISS], "info",
+                          (json_int_t)n[SIM_VAL_INFO]);
   int rc = json_dumpf(top, stdout, JSON_INDENT(2)) ? -1 : 0;
   printf("\n");
   json_decref(top);
@@ -137,11 +153,12 @@ int cmd_validate(int argc, char **argv) {
     print_json(&t);
   else
     print_table(&t);
-  int miss = 0;
-  for (size_t i = 0; i < t.n; i++)
-    miss += sim_val_check(&t.rows[i]) == SIM_VAL_MISS;
+  size_t n[3] = {0, 0, 0}; /* by sim_val_verdict */
+  for (size_t i = 0; i < t.n; i++) n[sim_val_check(&t.rows[i])]++;
+  size_t miss = n[SIM_VAL_MISS];
   if (!cli_get(&c, "--json")->seen)
-    printf("\n%zu rows, %d miss\n", t.n, miss);
+    printf("\n%zu rows: %zu pass, %zu miss, %zu info (no published "
+           "figure)\n", t.n, n[SIM_VAL_PASS], miss, n[SIM_VAL_INFO]);
   sim_val_free(&t);
   return miss ? 1 : 0;
 }

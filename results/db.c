@@ -16,6 +16,24 @@
  *      re-read user_version (another process may have won the race), and
  *      create the schema unless the file already holds foreign tables.
  *
+ * Reading commands (report, regress, the source of merge) open RES__RO
+ * and never change the database; how depends on who may write there
+ * (res_ro_how), because a WAL database needs its -wal and -shm files even
+ * to be read, and a read-only connection cannot remove them:
+ *   - the file and its directory are writable: READWRITE without CREATE
+ *     and PRAGMA query_only=ON, so SQL cannot change anything, concurrent
+ *     writers are locked against properly, and SQLite, closing the last
+ *     connection, checkpoints and removes the -wal and -shm (a READONLY
+ *     connection would leave both behind);
+ *   - else, path-wal exists (a writer with other rights is at work, or
+ *     crashed): plain SQLITE_OPEN_READONLY, using its files;
+ *   - else (a read-only directory or file, where no writer can create a
+ *     -wal): SQLITE_OPEN_READONLY on the URI file:PATH?immutable=1, which
+ *     reads the file as it is and creates nothing.
+ * A path that cannot be opened is reported with the OS reason found by
+ * res_why_not (e.g. "Permission denied" for a new file in a read-only
+ * directory), not SQLite's last errno, which may name another file.
+ *
  * Schema versions only grow.  A future version 2 adds a migration step
  * from 1 here; a file written by a newer tfsim is never touched.
  */
@@ -27,6 +45,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -267,6 +286,8 @@ int res__params_canon(const char *db_path, const char *json, char **out,
   return 0;
 }
 
+static int res_why_not(const char *path, int mode);
+
 /* Reads one integer PRAGMA. */
 static int res_pragma_int(res_db *db, const char *sql, int64_t *v,
                           sim_err *err) {
@@ -285,7 +306,8 @@ static int res_pragma_int(res_db *db, const char *sql, int64_t *v,
     return sim_err_set(err, SIM_EIO, "%s: not an SQLite database (%s)",
                        db->path, sqlite3_errstr(rc));
   if ((rc & 0xff) == SQLITE_CANTOPEN) {
-    int e = sqlite3_system_errno(db->h);
+    int e = res_why_not(db->path, db->readonly ? RES__RO : RES__RW);
+    if (!e) e = sqlite3_system_errno(db->h);
     return sim_err_set(err, SIM_EIO, "%s: cannot open database: %s",
                        db->path, e ? strerror(e) : sqlite3_errstr(rc));
   }
@@ -378,6 +400,70 @@ static int res_check_schema(res_db *db, int mode, sim_err *err) {
                      db->path);
 }
 
+/* The directory part of path ("." for a bare name), into buf. */
+static void res_dirname(const char *path, char *buf, size_t n) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) {
+    snprintf(buf, n, ".");
+    return;
+  }
+  size_t l = (size_t)(slash - path);
+  if (l == 0) l = 1; /* "/x.db" */
+  if (l >= n) l = n - 1;
+  memcpy(buf, path, l);
+  buf[l] = '\0';
+}
+
+/* Why path cannot be opened (mode RES__RW may create it): an errno found
+ * by asking the file system directly, or 0 when nothing is wrong. */
+static int res_why_not(const char *path, int mode) {
+  struct stat sb;
+  if (stat(path, &sb) == 0) {
+    if (S_ISDIR(sb.st_mode)) return EISDIR;
+    if (access(path, mode == RES__RW ? R_OK | W_OK : R_OK) != 0) return errno;
+    return 0;
+  }
+  int e = errno;
+  if (e != ENOENT || mode == RES__RO) return e;
+  char dir[4096];
+  res_dirname(path, dir, sizeof dir);
+  if (stat(dir, &sb) != 0) return errno;
+  if (!S_ISDIR(sb.st_mode)) return ENOTDIR;
+  if (access(dir, W_OK | X_OK) != 0) return errno;
+  return 0;
+}
+
+/* How a reading command opens path (see the file header). */
+enum { RES_RO_SHARED, RES_RO_QUERY_ONLY, RES_RO_IMMUTABLE };
+
+static int res_ro_how(const char *path) {
+  char wal[4096], dir[4096];
+  res_dirname(path, dir, sizeof dir);
+  if (access(path, W_OK) == 0 && access(dir, W_OK | X_OK) == 0)
+    return RES_RO_QUERY_ONLY;
+  snprintf(wal, sizeof wal, "%s-wal", path);
+  if (access(wal, F_OK) == 0) return RES_RO_SHARED;
+  return RES_RO_IMMUTABLE;
+}
+
+/* "file:PATH?immutable=1" with PATH percent-encoded where a URI needs it
+ * (sim_malloc'd, NULL when out of memory). */
+static char *res_immutable_uri(const char *path) {
+  size_t n = strlen(path);
+  char *u = sim_malloc(5 + 3 * n + 16);
+  if (!u) return NULL;
+  char *q = u + sprintf(u, "file:");
+  for (const char *p = path; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c == '%' || c == '?' || c == '#' || c <= ' ' || c >= 0x7f)
+      q += sprintf(q, "%%%02X", c);
+    else
+      *q++ = (char)c;
+  }
+  strcpy(q, "?immutable=1");
+  return u;
+}
+
 int res__open(const char *path, int mode, res_db **out, sim_err *err) {
   *out = NULL;
   if (!path || !*path)
@@ -397,11 +483,23 @@ int res__open(const char *path, int mode, res_db **out, sim_err *err) {
     sim_free(db);
     return sim_err_set(err, SIM_ENOMEM, "%s: out of memory", path);
   }
-  int flags = mode == RES__RO ? SQLITE_OPEN_READONLY
-                              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(path, &db->h, flags, NULL);
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int how = mode == RES__RO ? res_ro_how(path) : -1;
+  char *uri = NULL;
+  if (how == RES_RO_SHARED) flags = SQLITE_OPEN_READONLY;
+  if (how == RES_RO_QUERY_ONLY) flags = SQLITE_OPEN_READWRITE;
+  if (how == RES_RO_IMMUTABLE) {
+    flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+    if (!(uri = res_immutable_uri(path))) {
+      res_db_close(db);
+      return sim_err_set(err, SIM_ENOMEM, "%s: out of memory", path);
+    }
+  }
+  int rc = sqlite3_open_v2(uri ? uri : path, &db->h, flags, NULL);
+  sim_free(uri);
   if (rc != SQLITE_OK) {
-    int e = db->h ? sqlite3_system_errno(db->h) : 0;
+    int e = res_why_not(path, mode);
+    if (!e && db->h) e = sqlite3_system_errno(db->h);
     if ((rc & 0xff) == SQLITE_NOMEM)
       rc = sim_err_set(err, SIM_ENOMEM, "%s: out of memory", path);
     else
@@ -411,6 +509,10 @@ int res__open(const char *path, int mode, res_db **out, sim_err *err) {
   }
   sqlite3_extended_result_codes(db->h, 1);
   sqlite3_busy_timeout(db->h, RES_BUSY_TIMEOUT_MS);
+  if (how == RES_RO_QUERY_ONLY) {
+    rc = res__exec(db, "PRAGMA query_only=ON", err, "cannot open read-only");
+    if (rc) goto fail;
+  }
   rc = res_check_schema(db, mode, err);
   if (rc) goto fail;
   if (mode == RES__RW) {

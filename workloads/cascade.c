@@ -489,7 +489,8 @@ wl_op *wl__last(wl__build *B) {
   return &B->c->ops[B->c->n_ops - 1];
 }
 
-int wl__mask(wl__build *B, const char *k, const char *q, uint64_t off) {
+int wl__mask(wl__build *B, const char *k, const char *q, uint64_t off,
+             uint64_t win) {
   wl_op *op = wl__last(B);
   if (!op) return B->rc ? B->rc : fail(B, SIM_EINTERNAL, "workload: mask");
   const char *p = k;
@@ -498,6 +499,7 @@ int wl__mask(wl__build *B, const char *k, const char *q, uint64_t off) {
   if (parse_index(B, op, &p, &op->mask_q)) return B->rc;
   op->masked = 1;
   op->mask_off = off;
+  op->mask_win = win;
   return 0;
 }
 
@@ -818,6 +820,8 @@ int wl_cascade_dump(const wl_cascade *c, void *file) {
       fprintf(f, " <= ");
       print_index(f, c, &op->mask_q);
       fprintf(f, "+%llu", (unsigned long long)op->mask_off);
+      if (op->mask_win)
+        fprintf(f, ", window %llu", (unsigned long long)op->mask_win);
     }
     if (op->repeat > 1) fprintf(f, " x%llu", (unsigned long long)op->repeat);
     if (op->n_deps) {

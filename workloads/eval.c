@@ -17,7 +17,8 @@
  *   ELEM             out = fn(in0, in1) per point
  *   GATHER           out = in0 with dimension gather_dim taken from the
  *                    id in1 (rounded, modulo the extent)
- *   masked MAC       out = -inf where k > q + mask_off
+ *   masked MAC       out = -inf where k > q + mask_off, or with a sliding
+ *                    window where k <= q + mask_off - mask_win
  *
  * Memory: every tensor is allocated (doubles) when the evaluator is
  * created; the size is capped (max_elems) because this is for small
@@ -214,7 +215,10 @@ static double apply(const wl_op *op, double a, double b) {
   case WL_FN_DIV: return a / b;
   case WL_FN_MAX: return a > b ? a : b;
   case WL_FN_EXP: return exp(a);
-  case WL_FN_SUB_EXP: return exp(a - b);
+  /* exp(-inf - b) is 0 even for b = -inf: a key tile that a sliding
+   * window masks whole leaves the running max at -inf (as FlashAttention
+   * guards the same case). */
+  case WL_FN_SUB_EXP: return a == -INFINITY ? 0.0 : exp(a - b);
   case WL_FN_GELU: return gelu(a);
   case WL_FN_SILU: return a / (1.0 + exp(-a));
   case WL_FN_RELU: return a > 0 ? a : 0;
@@ -276,7 +280,10 @@ static void exec_pass(wl_eval *ev, const wl_op *op, int fix,
     } else {
       switch (op->compute) {
       case WL_C_MAC:
-        if (op->masked && kk > qq + (int64_t)op->mask_off)
+        if (op->masked &&
+            (kk > qq + (int64_t)op->mask_off ||
+             (op->mask_win &&
+              kk + (int64_t)op->mask_win <= qq + (int64_t)op->mask_off)))
           out[oo] = -INFINITY;
         else
           out[oo] += op->alpha * in0[o0] * in1[o1];

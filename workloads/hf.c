@@ -2,12 +2,20 @@
  * hf.c — Hugging Face config.json import (jansson).
  *
  * One mapping per model_type from the transformers configuration classes
- * (configuration_<type>.py) to wl_model, with the library's defaults for
- * keys a file may omit.  Supported: gpt2, llama, mistral (and qwen2, yi
- * as LLaMA), opt, bert (and roberta), vit (and deit), t5.
+ * (configuration_<type>.py) to wl_model.  A key a file omits takes the
+ * default of that class's __init__ (transformers 4.x), as
+ * AutoConfig.from_pretrained would: config.json files on the Hub often
+ * leave out what equals the default (vocab_size, max_position_embeddings,
+ * ...).  Each loader sets those defaults first, with the class named.
+ * Supported: gpt2, llama, mistral (and qwen2, yi as LLaMA), opt, bert
+ * (and roberta), vit (and deit), t5.  Mistral's sliding_window is carried
+ * into wl_model (the lowering caps the attended keys with it).
+ *
+ * path may be a folder holding config.json (a Hub snapshot, as
+ * from_pretrained takes).
  *
  * Errors are one line that names the file and the field:
- *   "model.json: num_attention_heads: missing"
+ *   "model.json: model_type: missing"
  *   "model.json: n_head: must be a positive integer (got -4)"
  *   "model.json: model_type: 'mamba' not supported (gpt2, ...)"
  *   "model.json:3:14: '}' expected near ','"   (jansson's json_error_t)
@@ -18,6 +26,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct hf {
   const char *path;
@@ -111,6 +120,15 @@ static void base(wl_model *m) {
 
 static int load_gpt2(hf *h, wl_model *m) {
   base(m);
+  /* GPT2Config defaults: vocab_size 50257, n_positions 1024, n_embd 768,
+   * n_layer 12, n_head 12, n_inner None (4 n_embd), activation_function
+   * "gelu_new", layer_norm_epsilon 1e-5, tie_word_embeddings True
+   * (PretrainedConfig). */
+  m->vocab = 50257;
+  m->max_pos = 1024;
+  m->d_model = 768;
+  m->n_layers = 12;
+  m->n_heads = 12;
   m->arch = WL_ARCH_DECODER;
   m->ffn = WL_FFN_GELU;
   m->norm = WL_NORM_LAYERNORM;
@@ -119,11 +137,11 @@ static int load_gpt2(hf *h, wl_model *m) {
   m->bias_qkv = m->bias_out = m->bias_ffn = 1;
   uint32_t inner = 0;
   int rc;
-  if ((rc = get_u32(h, "n_embd", 1, &m->d_model)) ||
-      (rc = get_u32(h, "n_layer", 1, &m->n_layers)) ||
-      (rc = get_u32(h, "n_head", 1, &m->n_heads)) ||
-      (rc = get_u32(h, "vocab_size", 1, &m->vocab)) ||
-      (rc = get_u32_any(h, "n_positions", "n_ctx", 1, &m->max_pos)) ||
+  if ((rc = get_u32(h, "n_embd", 0, &m->d_model)) ||
+      (rc = get_u32(h, "n_layer", 0, &m->n_layers)) ||
+      (rc = get_u32(h, "n_head", 0, &m->n_heads)) ||
+      (rc = get_u32(h, "vocab_size", 0, &m->vocab)) ||
+      (rc = get_u32_any(h, "n_positions", "n_ctx", 0, &m->max_pos)) ||
       (rc = get_u32(h, "n_inner", 0, &inner)) ||
       (rc = get_real(h, "layer_norm_epsilon", &m->norm_eps)) ||
       (rc = get_bool(h, "tie_word_embeddings", &m->tied_embed)) ||
@@ -133,20 +151,70 @@ static int load_gpt2(hf *h, wl_model *m) {
   return 0;
 }
 
-static int load_llama(hf *h, wl_model *m) {
+/* LLaMA and the families that share its layout (type: model_type). */
+static int load_llama(hf *h, wl_model *m, const char *type) {
   base(m);
   m->arch = WL_ARCH_DECODER;
   m->ffn = WL_FFN_SWIGLU;
   m->norm = WL_NORM_RMSNORM;
   m->pos = WL_POS_ROPE;
   m->norm_eps = 1e-6;
+  m->tied_embed = 0;
+  if (strcmp(type, "mistral") == 0) {
+    /* MistralConfig defaults: vocab_size 32000, hidden_size 4096,
+     * intermediate_size 14336, num_hidden_layers 32, num_attention_heads
+     * 32, num_key_value_heads 8, max_position_embeddings 4096 * 32,
+     * rms_norm_eps 1e-6, tie_word_embeddings False, sliding_window 4096
+     * (null in a file: no window). */
+    m->vocab = 32000;
+    m->d_model = 4096;
+    m->d_ff = 14336;
+    m->n_layers = 32;
+    m->n_heads = 32;
+    m->n_kv_heads = 8;
+    m->max_pos = 4096 * 32;
+    m->sliding_window = 4096;
+  } else if (strcmp(type, "qwen2") == 0) {
+    /* Qwen2Config defaults: vocab_size 151936, hidden_size 4096,
+     * intermediate_size 22016, num_hidden_layers 32, num_attention_heads
+     * 32, num_key_value_heads 32, max_position_embeddings 32768,
+     * rms_norm_eps 1e-6, tie_word_embeddings False.  (Its sliding window
+     * applies only with use_sliding_window and to some layers: not
+     * modelled.) */
+    m->vocab = 151936;
+    m->d_model = 4096;
+    m->d_ff = 22016;
+    m->n_layers = 32;
+    m->n_heads = 32;
+    m->n_kv_heads = 32;
+    m->max_pos = 32768;
+  } else {
+    /* LlamaConfig defaults (also for "yi", which ships LLaMA configs):
+     * vocab_size 32000, hidden_size 4096, intermediate_size 11008,
+     * num_hidden_layers 32, num_attention_heads 32, num_key_value_heads
+     * None (= num_attention_heads), max_position_embeddings 2048,
+     * rms_norm_eps 1e-6, tie_word_embeddings False, attention_bias and
+     * mlp_bias False, head_dim None (hidden_size / heads). */
+    m->vocab = 32000;
+    m->d_model = 4096;
+    m->d_ff = 11008;
+    m->n_layers = 32;
+    m->n_heads = 32;
+    m->max_pos = 2048;
+  }
   uint8_t attn_bias = 0, mlp_bias = 0;
   int rc;
-  if ((rc = get_u32(h, "hidden_size", 1, &m->d_model)) ||
-      (rc = get_u32(h, "num_hidden_layers", 1, &m->n_layers)) ||
-      (rc = get_u32(h, "num_attention_heads", 1, &m->n_heads)) ||
-      (rc = get_u32(h, "intermediate_size", 1, &m->d_ff)) ||
-      (rc = get_u32(h, "vocab_size", 1, &m->vocab)) ||
+  if (strcmp(type, "mistral") == 0) {
+    json_t *sw = json_object_get(h->root, "sliding_window");
+    if (sw && json_is_null(sw)) m->sliding_window = 0; /* explicit: none */
+    else if ((rc = get_u32(h, "sliding_window", 0, &m->sliding_window)))
+      return rc;
+  }
+  if ((rc = get_u32(h, "hidden_size", 0, &m->d_model)) ||
+      (rc = get_u32(h, "num_hidden_layers", 0, &m->n_layers)) ||
+      (rc = get_u32(h, "num_attention_heads", 0, &m->n_heads)) ||
+      (rc = get_u32(h, "intermediate_size", 0, &m->d_ff)) ||
+      (rc = get_u32(h, "vocab_size", 0, &m->vocab)) ||
       (rc = get_u32(h, "max_position_embeddings", 0, &m->max_pos)) ||
       (rc = get_u32(h, "num_key_value_heads", 0, &m->n_kv_heads)) ||
       (rc = get_u32(h, "head_dim", 0, &m->head_dim)) ||
@@ -173,15 +241,26 @@ static int load_opt(hf *h, wl_model *m) {
   m->pos = WL_POS_LEARNED;
   m->pos_offset = 2; /* OPTLearnedPositionalEmbedding: offset 2 */
   m->tied_embed = 1;
+  /* OPTConfig defaults: vocab_size 50272, hidden_size 768,
+   * num_hidden_layers 12, ffn_dim 3072, max_position_embeddings 2048,
+   * num_attention_heads 12, word_embed_proj_dim None (= hidden_size),
+   * do_layer_norm_before True, enable_bias True, activation_function
+   * "relu", tie_word_embeddings True. */
+  m->vocab = 50272;
+  m->d_model = 768;
+  m->n_layers = 12;
+  m->d_ff = 3072;
+  m->max_pos = 2048;
+  m->n_heads = 12;
   uint8_t bias = 1, before = 1;
   uint32_t proj = 0;
   int rc;
-  if ((rc = get_u32(h, "hidden_size", 1, &m->d_model)) ||
-      (rc = get_u32(h, "num_hidden_layers", 1, &m->n_layers)) ||
-      (rc = get_u32(h, "num_attention_heads", 1, &m->n_heads)) ||
-      (rc = get_u32(h, "ffn_dim", 1, &m->d_ff)) ||
-      (rc = get_u32(h, "vocab_size", 1, &m->vocab)) ||
-      (rc = get_u32(h, "max_position_embeddings", 1, &m->max_pos)) ||
+  if ((rc = get_u32(h, "hidden_size", 0, &m->d_model)) ||
+      (rc = get_u32(h, "num_hidden_layers", 0, &m->n_layers)) ||
+      (rc = get_u32(h, "num_attention_heads", 0, &m->n_heads)) ||
+      (rc = get_u32(h, "ffn_dim", 0, &m->d_ff)) ||
+      (rc = get_u32(h, "vocab_size", 0, &m->vocab)) ||
+      (rc = get_u32(h, "max_position_embeddings", 0, &m->max_pos)) ||
       (rc = get_u32(h, "word_embed_proj_dim", 0, &proj)) ||
       (rc = get_bool(h, "do_layer_norm_before", &before)) ||
       (rc = get_bool(h, "enable_bias", &bias)) ||
@@ -211,18 +290,29 @@ static int load_bert(hf *h, wl_model *m, int roberta) {
   m->pooler = 1; /* BertModel(add_pooling_layer=True) */
   m->lm_head = 0;
   m->bias_qkv = m->bias_out = m->bias_ffn = 1;
+  /* BertConfig defaults: vocab_size 30522, hidden_size 768,
+   * num_hidden_layers 12, num_attention_heads 12, intermediate_size 3072,
+   * hidden_act "gelu", max_position_embeddings 512, type_vocab_size 2,
+   * layer_norm_eps 1e-12.  RobertaConfig: the same but vocab_size
+   * 50265. */
+  m->vocab = roberta ? 50265 : 30522;
+  m->d_model = 768;
+  m->n_layers = 12;
+  m->n_heads = 12;
+  m->d_ff = 3072;
+  m->max_pos = 512;
   int rc;
-  if ((rc = get_u32(h, "hidden_size", 1, &m->d_model)) ||
-      (rc = get_u32(h, "num_hidden_layers", 1, &m->n_layers)) ||
-      (rc = get_u32(h, "num_attention_heads", 1, &m->n_heads)) ||
-      (rc = get_u32(h, "intermediate_size", 1, &m->d_ff)) ||
-      (rc = get_u32(h, "vocab_size", 1, &m->vocab)) ||
-      (rc = get_u32(h, "max_position_embeddings", 1, &m->max_pos)) ||
+  if ((rc = get_u32(h, "hidden_size", 0, &m->d_model)) ||
+      (rc = get_u32(h, "num_hidden_layers", 0, &m->n_layers)) ||
+      (rc = get_u32(h, "num_attention_heads", 0, &m->n_heads)) ||
+      (rc = get_u32(h, "intermediate_size", 0, &m->d_ff)) ||
+      (rc = get_u32(h, "vocab_size", 0, &m->vocab)) ||
+      (rc = get_u32(h, "max_position_embeddings", 0, &m->max_pos)) ||
       (rc = get_u32(h, "type_vocab_size", 0, &m->type_vocab)) ||
       (rc = get_real(h, "layer_norm_eps", &m->norm_eps)) ||
       (rc = act_ffn(h, "hidden_act", &m->ffn)))
     return rc;
-  (void)roberta; /* RoBERTa's 514 positions already include its offset */
+  /* RoBERTa's 514 positions (in its files) already include its offset */
   return 0;
 }
 
@@ -238,12 +328,20 @@ static int load_vit(hf *h, wl_model *m) {
   m->patch_size = 16;
   m->channels = 3;
   m->n_cls = 1;
+  /* ViTConfig (and DeiTConfig) defaults: hidden_size 768,
+   * num_hidden_layers 12, num_attention_heads 12, intermediate_size 3072,
+   * hidden_act "gelu", layer_norm_eps 1e-12, image_size 224, patch_size
+   * 16, num_channels 3, qkv_bias True. */
+  m->d_model = 768;
+  m->n_layers = 12;
+  m->n_heads = 12;
+  m->d_ff = 3072;
   uint8_t qkv_bias = 1;
   int rc;
-  if ((rc = get_u32(h, "hidden_size", 1, &m->d_model)) ||
-      (rc = get_u32(h, "num_hidden_layers", 1, &m->n_layers)) ||
-      (rc = get_u32(h, "num_attention_heads", 1, &m->n_heads)) ||
-      (rc = get_u32(h, "intermediate_size", 1, &m->d_ff)) ||
+  if ((rc = get_u32(h, "hidden_size", 0, &m->d_model)) ||
+      (rc = get_u32(h, "num_hidden_layers", 0, &m->n_layers)) ||
+      (rc = get_u32(h, "num_attention_heads", 0, &m->n_heads)) ||
+      (rc = get_u32(h, "intermediate_size", 0, &m->d_ff)) ||
       (rc = get_u32(h, "image_size", 0, &m->image_size)) ||
       (rc = get_u32(h, "patch_size", 0, &m->patch_size)) ||
       (rc = get_u32(h, "num_channels", 0, &m->channels)) ||
@@ -286,13 +384,23 @@ static int load_t5(hf *h, wl_model *m) {
   m->rel_buckets = 32;
   m->tied_embed = 1;
   m->max_pos = 512;
+  /* T5Config defaults: vocab_size 32128, d_model 512, d_kv 64, d_ff
+   * 2048, num_layers 6, num_decoder_layers None (= num_layers), num_heads
+   * 8, relative_attention_num_buckets 32, layer_norm_epsilon 1e-6,
+   * feed_forward_proj "relu", tie_word_embeddings True. */
+  m->vocab = 32128;
+  m->d_model = 512;
+  m->head_dim = 64;
+  m->d_ff = 2048;
+  m->n_layers = 6;
+  m->n_heads = 8;
   int rc;
-  if ((rc = get_u32(h, "d_model", 1, &m->d_model)) ||
-      (rc = get_u32(h, "num_layers", 1, &m->n_layers)) ||
-      (rc = get_u32(h, "num_heads", 1, &m->n_heads)) ||
-      (rc = get_u32(h, "d_kv", 1, &m->head_dim)) ||
-      (rc = get_u32(h, "d_ff", 1, &m->d_ff)) ||
-      (rc = get_u32(h, "vocab_size", 1, &m->vocab)) ||
+  if ((rc = get_u32(h, "d_model", 0, &m->d_model)) ||
+      (rc = get_u32(h, "num_layers", 0, &m->n_layers)) ||
+      (rc = get_u32(h, "num_heads", 0, &m->n_heads)) ||
+      (rc = get_u32(h, "d_kv", 0, &m->head_dim)) ||
+      (rc = get_u32(h, "d_ff", 0, &m->d_ff)) ||
+      (rc = get_u32(h, "vocab_size", 0, &m->vocab)) ||
       (rc = get_u32(h, "relative_attention_num_buckets", 0,
                     &m->rel_buckets)) ||
       (rc = get_real(h, "layer_norm_epsilon", &m->norm_eps)) ||
@@ -338,6 +446,21 @@ static void hf_name(hf *h, wl_model *m) {
 int wl_model_load_hf(const char *path, wl_model *out, sim_err *err) {
   memset(out, 0, sizeof *out);
   if (!path) return sim_err_set(err, SIM_EINVAL, "config.json: NULL path");
+  /* A folder (a Hub snapshot): its config.json. */
+  char joined[4096];
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    size_t l = strlen(path);
+    int w = snprintf(joined, sizeof joined, "%s%sconfig.json", path,
+                     l && path[l - 1] == '/' ? "" : "/");
+    if (w < 0 || (size_t)w >= sizeof joined)
+      return sim_err_set(err, SIM_EINVAL, "%s: path too long", path);
+    if (stat(joined, &st) != 0)
+      return sim_err_set(err, SIM_ENOENT, "%s: a folder without config.json "
+                         "(give a Hugging Face model folder or its "
+                         "config.json)", path);
+    path = joined;
+  }
   FILE *f = fopen(path, "rb");
   if (!f)
     return sim_err_set(err, SIM_ENOENT, "%s: cannot open (%s)", path,
@@ -364,7 +487,7 @@ int wl_model_load_hf(const char *path, wl_model *out, sim_err *err) {
     rc = load_gpt2(&h, out);
   else if (strcmp(type, "llama") == 0 || strcmp(type, "mistral") == 0 ||
            strcmp(type, "qwen2") == 0 || strcmp(type, "yi") == 0)
-    rc = load_llama(&h, out);
+    rc = load_llama(&h, out, type);
   else if (strcmp(type, "opt") == 0)
     rc = load_opt(&h, out);
   else if (strcmp(type, "bert") == 0)

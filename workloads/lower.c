@@ -55,6 +55,8 @@ typedef struct lw {
   const wl_model *m;
   const wl_opts *o;
   uint64_t P, C, S; /* new tokens, cached tokens, encoder tokens */
+  uint64_t Cw;      /* cached tokens attended: C, or min(C, W - 1) under a
+                       sliding window of W keys */
   uint32_t H, G, J, E, D, F;
   int lowrank;
   char ring[64][320];
@@ -236,7 +238,7 @@ static uint64_t tile_of(uint64_t M, uint64_t tile) {
  * Writes ap.AV [b,q,g,j,f]. */
 static void attn_core(lw *L, const char *ap, const char *q, const char *k,
                       const char *Q, const char *K, const char *V,
-                      int masked, uint64_t mask_off) {
+                      int masked, uint64_t mask_off, uint64_t win) {
   wl__build *B = &L->B;
   wl_part save = B->part;
   B->part = WL_PART_ATTN;
@@ -261,7 +263,7 @@ static void attn_core(lw *L, const char *ap, const char *q, const char *k,
            fs(L, "%s[%s]", qk, S), fs(L, "%s[b,%s,g,j,e]", Q, q),
            fs(L, "%s[b,%s,g,e]", K, k));
     if (wl__last(B)) wl__last(B)->alpha = scale;
-    if (masked) wl__mask(B, k, q, mask_off);
+    if (masked) wl__mask(B, k, q, mask_off, win);
     wl__tensor(B, gm, WL_T_INTER, sp(L, bgjq));
     wl__op(B, gm, WL_C_MAX_REDUCE, WL_FN_NONE, sp(L, S),
            fs(L, "%s[%s]", gm, bgjq), fs(L, "%s[%s]", qk, S), NULL);
@@ -327,7 +329,7 @@ static void attn_core(lw *L, const char *ap, const char *q, const char *k,
          fs(L, "%s[%s]", QK, Tt), fs(L, "%s[b,%s,g,j,e]", Q, q),
          fs(L, "%s[b,%s,g,e]", K, kix));
   if (wl__last(B)) wl__last(B)->alpha = scale;
-  if (masked) wl__mask(B, kix, q, mask_off);
+  if (masked) wl__mask(B, kix, q, mask_off, win);
   wl__tensor(B, LM, WL_T_INTER, sp(L, Tq));
   wl__op(B, LM, WL_C_MAX_REDUCE, WL_FN_NONE, sp(L, It),
          fs(L, "%s[%s]", LM, Tq), fs(L, "%s[%s]", QK, Tt), NULL);
@@ -375,7 +377,7 @@ static void attn_core(lw *L, const char *ap, const char *q, const char *k,
 static void attention(lw *L, char *out, const char *ap, const char *x,
                       const char *q, const char *kvx, const char *kvtok,
                       const char *k, int cache_kind, uint64_t C, int masked,
-                      uint64_t mask_off) {
+                      uint64_t mask_off, uint64_t win) {
   wl__build *B = &L->B;
   char Q[WL_NAME_MAX], K[WL_NAME_MAX], V[WL_NAME_MAX];
   wl__name(B, Q, "%s.Q", ap);
@@ -425,7 +427,7 @@ static void attention(lw *L, char *out, const char *ap, const char *x,
       Vname = Vc;
     }
   }
-  attn_core(L, ap, q, k, Q, Kname, Vname, masked, mask_off);
+  attn_core(L, ap, q, k, Q, Kname, Vname, masked, mask_off, win);
   B->part = WL_PART_PROJ;
   wl__name(B, out, "%s.O", ap);
   linear_lr(L, out, fs(L, "%s.AV", ap), tok, "g,j,f", "d", L->m->bias_out,
@@ -472,7 +474,8 @@ typedef struct layer_desc {
   const char *k;  /* self-attention key rank */
   int cache;      /* self K/V through a cache of C tokens */
   int masked;
-  uint64_t C;
+  uint64_t C;     /* cached keys attended (L->Cw: capped by the window) */
+  uint64_t win;   /* sliding window of the mask (0: causal only) */
 } layer_desc;
 
 static void describe(lw *L, uint32_t layer, layer_desc *ld) {
@@ -487,10 +490,14 @@ static void describe(lw *L, uint32_t layer, layer_desc *ld) {
     ld->dec = m->arch == WL_ARCH_ENCDEC;
     ld->q = "p";
     ld->k = "m";
-    ld->C = L->C;
+    ld->C = L->Cw;
     /* Decode appends to the cache (even an empty one); prefill uses one
      * only when it continues cached tokens. */
     ld->cache = L->C > 0 || o->phase == WL_DECODE;
+    /* Mistral's sliding window: a band on top of the causal mask, needed
+     * only when some query would otherwise see more than W keys. */
+    if (m->sliding_window && L->Cw + L->P > m->sliding_window)
+      ld->win = m->sliding_window;
     causal_auto = m->arch == WL_ARCH_DECODER || m->arch == WL_ARCH_ENCDEC;
   }
   int causal = o->causal < 0 ? causal_auto : o->causal;
@@ -518,12 +525,12 @@ static void layer(lw *L, char *out, uint32_t li, const char *x,
   if (m->pre_norm) {
     norm(L, h1, x, tok);
     attention(L, o1, ap, h1, ld.q, NULL, NULL, ld.k, ld.cache, ld.C,
-              ld.masked, ld.C);
+              ld.masked, ld.C, ld.win);
     resid(L, x1, x, o1, tok);
   } else {
     char s1[WL_NAME_MAX];
     attention(L, o1, ap, x, ld.q, NULL, NULL, ld.k, ld.cache, ld.C,
-              ld.masked, ld.C);
+              ld.masked, ld.C, ld.win);
     wl__name(B, s1, "L%u.sum1", li);
     resid(L, s1, x, o1, tok);
     norm(L, x1, s1, tok);
@@ -538,7 +545,7 @@ static void layer(lw *L, char *out, uint32_t li, const char *x,
     wl__name(B, x1b, "L%u.resx", li);
     norm(L, hx, cur, tok);
     attention(L, ox, xa, hx, "p", enc, "b,s", "ms",
-              L->o->phase == WL_DECODE ? 2 : 0, 0, 0, 0);
+              L->o->phase == WL_DECODE ? 2 : 0, 0, 0, 0, 0);
     resid(L, x1b, cur, ox, tok);
     cur = x1b;
   }
@@ -753,7 +760,7 @@ static void define_ranks(lw *L) {
   wl__rank(B, "f", L->E, 0);
   wl__rank(B, "n", m->d_ff, 0);
   if (L->P) wl__rank(B, "p", L->P, 0);
-  if (L->P) wl__rank(B, "m", L->C + L->P, 0);
+  if (L->P) wl__rank(B, "m", L->Cw + L->P, 0);
   if (L->S) {
     wl__rank(B, "s", L->S, 0);
     wl__rank(B, "ms", L->S, 0);
@@ -819,6 +826,13 @@ int wl_lower(const wl_model *m, const wl_opts *o, wl_cascade **out,
     L->P = o->phase == WL_DECODE ? 1 : o->seq;
     L->C = o->kv;
   }
+  /* Sliding window (Mistral): a query attends its W most recent keys,
+   * itself included, so a step reads at most the last W - 1 cached tokens
+   * (the cache is a rolling buffer of the window: the new tokens' K/V go
+   * in after the Cw kept ones) and prefill masks keys older than W. */
+  L->Cw = L->C;
+  if (m->sliding_window && L->Cw > m->sliding_window - 1)
+    L->Cw = m->sliding_window - 1;
   /* A block/attention scope in an encoder stack needs no decoder ranks. */
   int enc_scope = m->arch == WL_ARCH_ENCDEC && o->scope != WL_SCOPE_MODEL &&
                   o->layer < m->n_layers;
@@ -860,7 +874,7 @@ int wl_lower(const wl_model *m, const wl_opts *o, wl_cascade **out,
       wl__tensor(B, K, WL_T_INPUT, fs(L, "b %s g e", ld.k));
       wl__tensor(B, V, WL_T_INPUT, fs(L, "b %s g f", ld.k));
     }
-    attn_core(L, ap, ld.q, ld.k, Q, Kn, Vn, ld.masked, ld.C);
+    attn_core(L, ap, ld.q, ld.k, Q, Kn, Vn, ld.masked, ld.C, ld.win);
   } else if (o->scope == WL_SCOPE_BLOCK) {
     layer_desc ld;
     describe(L, o->layer, &ld);

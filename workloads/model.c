@@ -291,6 +291,12 @@ int wl_opts_default(wl_opts *o) {
   return 0;
 }
 
+int wl_opts_default_for(const wl_model *m, wl_opts *o) {
+  int rc = wl_opts_default(o);
+  if (!rc && m && m->max_pos > 0 && m->max_pos < o->seq) o->seq = m->max_pos;
+  return rc;
+}
+
 int wl_opts_check(const wl_model *m, const wl_opts *o, sim_err *err) {
   if ((unsigned)o->phase >= WL_PHASE_COUNT)
     return sim_err_set(err, SIM_EINVAL, "phase: unknown value");

@@ -113,14 +113,16 @@ int wl_phase_parse(const char *s, wl_phase *out, sim_err *err) {
 }
 
 int wl_scope_parse(const char *s, wl_scope *out, sim_err *err) {
+  /* No "layer": it read as "block" while wl_opts.layer picks which
+   * layer, so a user could think it meant something else; refused with
+   * the three names instead. */
   static const alias tab[] = {{"attention", WL_SCOPE_ATTENTION},
                               {"attn", WL_SCOPE_ATTENTION},
                               {"block", WL_SCOPE_BLOCK},
-                              {"layer", WL_SCOPE_BLOCK},
                               {"model", WL_SCOPE_MODEL}};
   int v = 0;
   int rc = parse_table("scope", tab, sizeof tab / sizeof tab[0],
-                       "attention, block, model", s, &v, err);
+                       "attention, block (one layer), model", s, &v, err);
   if (rc == 0) *out = (wl_scope)v;
   return rc;
 }

@@ -100,7 +100,13 @@
  * writes -inf at every output point where key index > query index +
  * mask_off, with both indexes given as affine indexes over the op's
  * ranks (mask_k, mask_q).  Decode steps need no mask (one query sees the
- * whole cache).
+ * whole cache).  A sliding window (mask_win = W > 0, Mistral) also
+ * masks key index <= query index + mask_off - W: each query sees its W
+ * most recent keys, itself included.  Like the causal mask it removes no
+ * points from the counts; what the window saves in a long context is the
+ * cache: the lowering keeps only the last W - 1 cached tokens in rank m,
+ * so decode reads at most W keys and prefill after a cache attends at
+ * most W - 1 + P.
  *
  * Dependencies.  op->deps lists the earlier ops that write any tensor the
  * op reads (and, for a tensor written in parts, the earlier writers of
@@ -359,6 +365,10 @@ typedef struct wl_model {
   uint32_t cutoffs[WL_MAX_CUTOFFS];
   uint32_t adapt_div;
   uint32_t mem_len; /* TrXL memory length (informative) */
+  /* Sliding-window attention (Mistral): each query attends its W most
+   * recent keys, itself included; 0: the whole context.  The lowering
+   * caps the cached keys read at W - 1 and masks older keys. */
+  uint32_t sliding_window;
 } wl_model;
 
 /* Validates a description: zero dims, head_dim 0 with heads not dividing
@@ -401,15 +411,18 @@ const char *const *wl_zoo_aliases(size_t i);
 
 /* name_or_path: a zoo name or alias (case-insensitive, '_' == '-'), an
  * MCUFormer spec "mcuformer-d<D>-l<L>-h<H>-m<ratio>-p<P>-r<ratio>", or a
- * path ending in ".json" loaded as a Hugging Face config.json.  Unknown
+ * path ending in ".json" loaded as a Hugging Face config.json, or a
+ * folder holding config.json (a Hub snapshot; zoo names win).  Unknown
  * name: SIM_ENOENT, "unknown model 'gpt2-xxl' (did you mean gpt2-xl,
  * gpt2-l?)".  *out is validated (wl_check). */
 int wl_model_find(const char *name_or_path, wl_model *out, sim_err *err);
 
 /* Loads a Hugging Face config.json (model_type gpt2, llama, mistral, opt,
- * bert, vit, t5, ...).  Errors name the file and the field:
- * "model.json: num_attention_heads: missing"; malformed JSON gives
- * "model.json:3:14: <jansson's text>". */
+ * bert, vit, t5, ...), or the config.json in the folder path.  Keys a
+ * file omits take the transformers config class's defaults.  Errors name
+ * the file and the field: "model.json: n_head: must be a positive
+ * integer (got -4)"; malformed JSON gives "model.json:3:14: <jansson's
+ * text>". */
 int wl_model_load_hf(const char *path, wl_model *out, sim_err *err);
 
 /* MCUFormer T-space subnet (Liang et al., NeurIPS 2023; public code):
@@ -457,6 +470,11 @@ typedef struct wl_opts {
 /* Defaults: prefill, batch 1, seq 1024 (ViT: from the image), kv 0,
  * gen 1, fp16, 3-pass, model scope, causal auto, tile 256, unrolled. */
 int wl_opts_default(wl_opts *o);
+/* wl_opts_default for model m: the default seq is min(1024, m->max_pos)
+ * when the model states its positions (BERT: 512), so the defaults always
+ * fit the model.  A seq the user gives is not capped (wl_opts_check
+ * reports one that does not fit). */
+int wl_opts_default_for(const wl_model *m, wl_opts *o);
 /* Checks opts against a model: decode on an encoder or ViT, batch or seq
  * 0, a layer out of range, more positions than a learned position table
  * has (model scope only; the attention and block scopes have no position
@@ -515,6 +533,7 @@ typedef struct wl_op {
   int masked;                       /* causal mask, see above */
   wl_index mask_k, mask_q;
   uint64_t mask_off;
+  uint64_t mask_win;                /* sliding window, 0: none */
   uint32_t n_deps;
   uint32_t deps[WL_MAX_DEPS];
 } wl_op;

@@ -75,8 +75,11 @@ int wl__op(wl__build *B, const char *name, wl_compute comp, wl_fn fn,
            const char *in1);
 /* The op just added (NULL after an error). */
 wl_op *wl__last(wl__build *B);
-/* Marks the last op causal: -inf where k > q + off (k, q: index text). */
-int wl__mask(wl__build *B, const char *k, const char *q, uint64_t off);
+/* Marks the last op causal: -inf where k > q + off (k, q: index text),
+ * and with win > 0 also where k <= q + off - win (a sliding window of win
+ * keys). */
+int wl__mask(wl__build *B, const char *k, const char *q, uint64_t off,
+             uint64_t win);
 
 /* Strings */
 int wl__strcaseeq(const char *a, const char *b);

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define ZOO_MAX_ALIASES 6
 
@@ -381,6 +382,10 @@ int wl_model_find(const char *name, wl_model *out, sim_err *err) {
       return wl_check(out, err);
     }
   }
+  /* A Hugging Face model folder (holding config.json). */
+  struct stat st;
+  if (stat(name, &st) == 0 && S_ISDIR(st.st_mode))
+    return wl_model_load_hf(name, out, err);
   int rc = parse_mcu_spec(name, out, err);
   if (rc == 1) return 0;
   if (rc < 0) return rc;

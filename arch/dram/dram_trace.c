@@ -15,7 +15,12 @@
  * File formats, detected from the first request line of each file:
  *   DRAMsim3   0x1f40 READ 0        address, READ|WRITE, cycle (optional)
  *   Ramulator  LD 0x1f40            LD|ST, address
- * Blank lines and lines starting with '#' are skipped.  The reader streams
+ * Blank lines and lines starting with '#' are skipped; a file with no
+ * request at all is "path: the trace has no request" SIM_EINVAL (it is
+ * most likely the wrong file, not a run of zero cycles).  The cycle field
+ * may jump far ahead (an idle gap of 10^8 cycles or more): the loop skips
+ * the gap in one step, and the stall watch below ignores it.
+ * The reader streams
  * the file through a 1 MiB buffer with a hand-written parser (no sscanf);
  * the usual DRAMsim3 line ("0x1f40 READ 0", single spaces) takes a one-pass
  * fast path (fast_line), anything else the general one with its messages:
@@ -39,6 +44,8 @@ typedef struct src {
   /* 1: *out filled; 0: end; < 0: error (err set) */
   int (*next)(void *ctx, dram_req *out, sim_err *err);
   void *ctx;
+  /* A trace file: having no request at all is an error naming it. */
+  const char *path;
 } src;
 
 /* Next request of the source, its address checked against capacity. */
@@ -76,6 +83,11 @@ static int run_source(const dram_spec *spec, src *in,
     rc = have;
     goto done;
   }
+  if (!have && in->path) {
+    rc = sim_err_set(err, SIM_EINVAL, "%s: the trace has no request (only "
+                     "blank or comment lines, or an empty file)", in->path);
+    goto done;
+  }
   uint64_t id = 0, progress = 0, last_progress_cyc = 0;
   int acc = -1; /* whether cur would be accepted now; -1: unknown */
   for (;;) {
@@ -103,8 +115,11 @@ static int run_source(const dram_spec *spec, src *in,
     uint64_t out_n = dram__outstanding(s);
     if (!have && out_n == 0) break;
     /* a state that can never finish (e.g. writes left buffered with
-     * write_idle_drain off) would otherwise spin on refresh events */
-    if (id - out_n != progress) {
+     * write_idle_drain off) would otherwise spin on refresh events.  An
+     * idle gap in the trace (the next request's cycle still ahead) is
+     * not a stall, however long: the front end acts at its end, so the
+     * watch starts again from there. */
+    if (id - out_n != progress || (have && cur.cyc > dram__now(s))) {
       progress = id - out_n;
       last_progress_cyc = dram__now(s);
     } else if (dram__now(s) - last_progress_cyc > DRAM__STALL_CYC) {
@@ -176,7 +191,7 @@ int dram_run_reqs(const dram_spec *spec, const dram_req *reqs, size_t n,
                   const dram_run_opts *opts, sim_report *rep,
                   dram_counters *out, sim_err *err) {
   arr_src a = {reqs, n, 0};
-  src in = {arr_next, &a};
+  src in = {arr_next, &a, NULL};
   return run_source(spec, &in, opts, rep, out, err);
 }
 
@@ -205,7 +220,7 @@ int dram__run_pattern(const dram_spec *spec, dram_pattern pat, size_t n,
   memset(&g, 0, sizeof g);
   dram_tracegen_init(&g.g, pat);
   g.n = n;
-  src in = {gen_next, &g};
+  src in = {gen_next, &g, NULL};
   return run_source(spec, &in, opts, rep, out, err);
 }
 
@@ -455,7 +470,7 @@ int dram_run_trace(const dram_spec *spec, const char *path,
     return sim_err_set(err, SIM_ENOMEM, "out of memory");
   }
   fs.buf[0] = 0;
-  src in = {file_next, &fs};
+  src in = {file_next, &fs, path};
   int rc = run_source(spec, &in, opts, rep, out, err);
   sim_free(fs.buf);
   fclose(fs.f);

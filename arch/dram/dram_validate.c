@@ -22,6 +22,8 @@
  */
 #include "dramInt.h"
 
+#include "arch/arch.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,16 +82,24 @@ static double avg_lat(const dram_counters *c) {
                        : 0;
 }
 
+static int preset(char *buf, size_t n, const char *name, sim_err *err) {
+  if (arch_preset_path(name, buf, n) == 0) return 0;
+  char dir[4096];
+  arch_preset_dir(dir, sizeof dir);
+  return sim_err_set(err, SIM_ENOENT, "validate: preset %s not found in %s "
+                     "(set TFSIM_DATA_DIR)", name, dir);
+}
+
 int dram_validate_n(sim_val_table *t, size_t n, int check, sim_err *err) {
   dram_spec ddr4, hbm2;
   int rc;
-  char path[1024];
-  snprintf(path, sizeof path, "%s/arch/configs/ddr4-3200-8gb-x8-1ch1r.yaml",
-           TFSIM_SOURCE_DIR);
-  if ((rc = dram_spec_load(path, &ddr4, err))) return rc;
-  snprintf(path, sizeof path, "%s/arch/configs/hbm2-8gb-x128-1ch.yaml",
-           TFSIM_SOURCE_DIR);
-  if ((rc = dram_spec_load(path, &hbm2, err))) {
+  char path[4096];
+  /* The presets wherever they are (source tree or installed). */
+  if ((rc = preset(path, sizeof path, "ddr4-3200-8gb-x8-1ch1r", err)) ||
+      (rc = dram_spec_load(path, &ddr4, err)))
+    return rc;
+  if ((rc = preset(path, sizeof path, "hbm2-8gb-x128-1ch", err)) ||
+      (rc = dram_spec_load(path, &hbm2, err))) {
     dram_spec_fini(&ddr4);
     return rc;
   }

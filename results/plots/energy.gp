@@ -11,6 +11,8 @@
 # The x unit (J, mJ, uJ, nJ) follows the largest total; the first run is
 # at the top.
 reset
+# The header line names the components.  `reset` does not undo this
+# setting, so it is undone at the end for the scripts loaded after this.
 if (!exists("data")) data = 'energy.dat'
 if (!exists("out")) out = 'energy.png'
 set datafile columnheaders
@@ -47,3 +49,4 @@ plot for [i=3:nc] data \
      using ((left(i) + column(i)/2)/u):0:(column(i)/2/u):(0.35):ytic(2) \
      with boxxyerror title columnheader(i)
 unset output
+set datafile nocolumnheaders

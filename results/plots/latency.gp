@@ -10,6 +10,9 @@
 # The x unit (s, ms, us, ns) follows the largest latency; the first run
 # is at the top.
 reset
+# `reset` keeps `set datafile columnheaders` (energy.gp sets it): state
+# it here, or the first run is taken for a header line.
+set datafile nocolumnheaders
 if (!exists("data")) data = 'runs.dat'
 if (!exists("out")) out = 'latency.png'
 stats data using 3 nooutput

@@ -10,6 +10,9 @@
 #         must be > 0 (log axes).  `tfsim report` writes it as pareto.dat.
 #   out   output file: *.svg uses the svg terminal, anything else pngcairo.
 reset
+# `reset` keeps `set datafile columnheaders` (energy.gp sets it): state
+# it here, or the first run is taken for a header line.
+set datafile nocolumnheaders
 if (!exists("data")) data = 'pareto.dat'
 if (!exists("out")) out = 'pareto.png'
 stats data using 3 nooutput

@@ -8,6 +8,9 @@
 #         database (e.g. each mapper against `unfused`).
 #   out   output file: *.svg uses the svg terminal, anything else pngcairo.
 reset
+# `reset` keeps `set datafile columnheaders` (energy.gp sets it): state
+# it here, or the first run is taken for a header line.
+set datafile nocolumnheaders
 if (!exists("data")) data = 'speedup.dat'
 if (!exists("out")) out = 'speedup.png'
 stats data using 2 nooutput

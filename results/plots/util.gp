@@ -5,6 +5,9 @@
 #         3 latency_s  4 energy_j  5 util (0..1)  6 cycles  7 dram_bytes
 #   out   output file: *.svg uses the svg terminal, anything else pngcairo.
 reset
+# `reset` keeps `set datafile columnheaders` (energy.gp sets it): state
+# it here, or the first run is taken for a header line.
+set datafile nocolumnheaders
 if (!exists("data")) data = 'runs.dat'
 if (!exists("out")) out = 'util.png'
 stats data using 5 nooutput

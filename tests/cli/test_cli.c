@@ -42,18 +42,21 @@ static void slurp(const char *path, char *buf, size_t n) {
   if (f) fclose(f);
 }
 
-/* Runs "tfsim <args>"; returns the exit status; stdout/stderr captured. */
-static int tfsim(const char *args) {
+/* Runs "<prefix> tfsim <args>"; returns the exit status; stdout/stderr
+ * captured. */
+static int tfsim_as(const char *prefix, const char *args) {
   char cmd[4096], o[256], e[256];
   snprintf(o, sizeof o, "%s/stdout", g_dir);
   snprintf(e, sizeof e, "%s/stderr", g_dir);
-  snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s </dev/null", TFSIM_BIN, args, o,
-           e);
+  snprintf(cmd, sizeof cmd, "%s%s %s >%s 2>%s </dev/null", prefix, TFSIM_BIN,
+           args, o, e);
   int st = system(cmd);
   slurp(o, g_out, sizeof g_out);
   slurp(e, g_errb, sizeof g_errb);
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
+
+static int tfsim(const char *args) { return tfsim_as("", args); }
 
 static const char *file(const char *name, const char *text) {
   static char path[8][256];
@@ -250,6 +253,39 @@ static void test_bad_inputs(void) {
   snprintf(args, sizeof args, "run --arch %s --model gpt2", inf);
   BAD(args, NULL, "inf.yaml:5: ideal.macs_per_cycle: must be finite");
   BAD("nosuchcommand", NULL, "unknown command");
+
+  /* Options that would be ignored are refused, naming the option.  (file()
+   * reuses 8 name buffers: write the arch file again.) */
+  good = ideal_with("good2.yaml", "1024");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --scope layer "
+           "--db %s", good, db);
+  BAD(args, db, "--scope", "'layer'", "attention, block (one layer), model");
+  snprintf(args, sizeof args, "run --arch %s --model vit-b16 --seq 64 "
+           "--db %s", good, db);
+  BAD(args, db, "--seq does not apply", "ViT");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --phase decode "
+           "--kv 8 --seq 64 --db %s", good, db);
+  BAD(args, db, "--seq does not apply to --phase decode");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --seq 8 --ops",
+           good);
+  BAD(args, NULL, "--ops applies with --json");
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --seq 8 --no-ops "
+           "--json", good);
+  BAD(args, NULL, "--no-ops applies with --db");
+  /* ... but where they apply they are taken. */
+  snprintf(args, sizeof args, "run --arch %s --model t5-base --phase decode "
+           "--kv 8 --seq 64", good);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  snprintf(args, sizeof args, "run --arch %s --model gpt2 --seq 8 --ops "
+           "--json", good);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  /* BERT has 512 positions: without --seq it runs 512, not 1024. */
+  snprintf(args, sizeof args, "run --arch %s --model bert-base", good);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "seq 512\n"));
+  snprintf(args, sizeof args, "run --arch %s --model bert-base --seq 1024",
+           good);
+  BAD(args, NULL, "max_pos 512");
 }
 
 static void test_help_everywhere(void) {
@@ -273,6 +309,25 @@ static void test_list(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "llama2-7b"));
   CU_ASSERT_EQUAL(tfsim("list archs"), 0);
   CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "ideal-a100"));
+  /* FILE is relative to the presets folder (printed once), not the
+   * absolute source path: "ideal-a100  ideal  ideal.yaml". */
+  char name[64], cls[64], fname[512];
+  const char *row = strstr(g_out, "ideal-a100");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(row);
+  CU_ASSERT_EQUAL(sscanf(row, "%63s %63s %511s", name, cls, fname), 3);
+  CU_ASSERT_STRING_EQUAL(fname, "ideal.yaml");
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "presets folder: "));
+  /* Every name that list shows is accepted by --arch. */
+  CU_ASSERT_EQUAL(tfsim("run --arch ideal --model gpt2-s --seq 8 --json"), 0);
+  CU_ASSERT_EQUAL(tfsim("run --arch ideal-a100 --model gpt2-s --seq 8"), 0);
+  char args[512];
+  const char *tr = file("p.trace", "0x0 READ 0\n");
+  snprintf(args, sizeof args, "trace --arch ddr4-3200-8gb-x8-1ch1r --trace %s",
+           tr);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "cycles"));
+  BAD("run --arch ideal-z100 --model gpt2-s", NULL,
+      "ideal-z100: no such file, nor a preset", "tfsim list archs");
   CU_ASSERT_EQUAL(tfsim("list mappers"), 0);
   CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "roofline"));
   CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "options: none"));
@@ -432,6 +487,174 @@ static void test_map_and_schedule(void) {
   CU_ASSERT_EQUAL(tfsim(args), 2);
 }
 
+#define PRESET_DIR TFSIM_SOURCE_DIR "/arch/configs/"
+
+/* --model takes a Hugging Face model folder (holding config.json), and a
+ * config that leaves out keys with a transformers default. */
+static void test_model_folder(void) {
+  char dir[256], cfg[300], args[1024];
+  snprintf(dir, sizeof dir, "%s/Mistral-Tiny", g_dir);
+  mkdir(dir, 0755);
+  snprintf(cfg, sizeof cfg, "%s/config.json", dir);
+  FILE *f = fopen(cfg, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("{\"model_type\": \"mistral\", \"hidden_size\": 64, "
+        "\"intermediate_size\": 128, \"num_attention_heads\": 4, "
+        "\"num_key_value_heads\": 2, \"num_hidden_layers\": 2, "
+        "\"sliding_window\": 16}", f);
+  fclose(f);
+  snprintf(args, sizeof args, "run --arch ideal --model %s --seq 64", dir);
+  int st = tfsim(args);
+  if (st) fprintf(stderr, "\n  %s", g_errb);
+  CU_ASSERT_EQUAL(st, 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "mistral-tiny"));
+  /* Decode past the window costs what decode at the window does. */
+  double macs[2];
+  for (int i = 0; i < 2; i++) {
+    snprintf(args, sizeof args, "run --arch ideal --model %s --phase decode "
+             "--kv %d --json", dir, i ? 1000 : 15);
+    CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+    json_t *j = json_loads(g_out, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    macs[i] = json_number_value(json_object_get(j, "macs"));
+    json_decref(j);
+  }
+  CU_ASSERT(macs[0] > 0);
+  CU_ASSERT_DOUBLE_EQUAL(macs[0], macs[1], 0);
+  unlink(cfg);
+  snprintf(args, sizeof args, "run --arch ideal --model %s", dir);
+  BAD(args, NULL, "Mistral-Tiny", "without config.json");
+  rmdir(dir);
+}
+
+/* Whether a file exists. */
+static int exists(const char *dir, const char *name) {
+  char p[512];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  return access(p, F_OK) == 0;
+}
+
+/* Reading commands read: report and regress on a database in a read-only
+ * directory work, and create nothing there; where they could write, they
+ * leave no -wal or -shm behind.  A new database in a read-only directory
+ * is "Permission denied" with the path.  Root ignores permissions, so as
+ * root the commands run as nobody (setpriv). */
+static void test_readonly_db(void) {
+  char ro[200], db[256], out[256], args[1024];
+  snprintf(ro, sizeof ro, "%s/rodir", g_dir);
+  snprintf(db, sizeof db, "%s/runs.db", ro);
+  snprintf(out, sizeof out, "%s/rout", g_dir);
+  mkdir(ro, 0755);
+  mkdir(out, 0777);
+  chmod(out, 0777);
+  const char *good = ideal_with("ro.yaml", "1024");
+  for (int seq = 8; seq <= 16; seq += 8) {
+    snprintf(args, sizeof args, "run --arch %s --model gpt2-s --seq %d "
+             "--db %s", good, seq, db);
+    CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+  }
+  CU_ASSERT(!exists(ro, "runs.db-wal") && !exists(ro, "runs.db-shm"));
+  /* Writable: nothing left behind. */
+  snprintf(args, sizeof args, "report --db %s --out %s", db, out);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  snprintf(args, sizeof args, "regress --db %s --baseline %s", db, db);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  CU_ASSERT(!exists(ro, "runs.db-wal"));
+  CU_ASSERT(!exists(ro, "runs.db-shm"));
+  /* Read-only directory. */
+  const char *as = "";
+  if (geteuid() == 0) {
+    if (access("/usr/bin/setpriv", X_OK) != 0) {
+      fprintf(stderr, "root without setpriv: read-only part skipped\n");
+      return;
+    }
+    as = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  }
+  /* (Were they left, the read-only part would pass on them: start clean.) */
+  char side[300];
+  snprintf(side, sizeof side, "%s-wal", db);
+  unlink(side);
+  snprintf(side, sizeof side, "%s-shm", db);
+  unlink(side);
+  CU_ASSERT_EQUAL_FATAL(chmod(ro, 0555), 0);
+  snprintf(out, sizeof out, "%s/rout2", g_dir);
+  mkdir(out, 0777);
+  chmod(out, 0777);
+  snprintf(args, sizeof args, "report --db %s --out %s", db, out);
+  int st = tfsim_as(as, args);
+  if (st) fprintf(stderr, "\n  report: %s", g_errb);
+  CU_ASSERT_EQUAL(st, 0);
+  snprintf(args, sizeof args, "regress --db %s --baseline %s", db, db);
+  st = tfsim_as(as, args);
+  if (st) fprintf(stderr, "\n  regress: %s", g_errb);
+  CU_ASSERT_EQUAL(st, 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "2 compared, 0 regressed"));
+  CU_ASSERT(!exists(ro, "runs.db-wal"));
+  CU_ASSERT(!exists(ro, "runs.db-shm"));
+  char newdb[300];
+  snprintf(newdb, sizeof newdb, "%s/new.db", ro);
+  snprintf(args, sizeof args, "run --arch %s --model gpt2-s --seq 8 --db %s",
+           good, newdb);
+  CU_ASSERT_EQUAL(tfsim_as(as, args), 2);
+  CU_ASSERT(one_line(g_errb));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, newdb));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "Permission denied"));
+  CU_ASSERT(!exists(ro, "new.db"));
+  chmod(ro, 0755);
+}
+
+/* tfsim trace: an empty trace is bad input naming the file; an idle gap
+ * of 3 x 10^8 cycles is skipped, not taken for a deadlock. */
+static void test_trace_cli(void) {
+  char args[1024];
+  const char *empty = file("empty.trace", "");
+  snprintf(args, sizeof args, "trace --arch " PRESET_DIR
+           "ddr4-3200-8gb-x8-1ch1r.yaml --trace %s", empty);
+  BAD(args, NULL, "empty.trace", "has no request");
+  const char *gap = file("gap.trace", "0x0 READ 0\n0x40 READ 300000000\n");
+  snprintf(args, sizeof args, "trace --arch " PRESET_DIR
+           "ddr4-3200-8gb-x8-1ch1r.yaml --trace %s --json", gap);
+  CU_ASSERT_EQUAL(tfsim(args), 0);
+  json_t *j = json_loads(g_out, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+  CU_ASSERT(json_number_value(json_object_get(j, "cycles")) > 3e8);
+  CU_ASSERT(json_number_value(json_object_get(j, "cycles")) < 3e8 + 1000);
+  json_decref(j);
+}
+
+/* Informational validation rows (published = NAN) are no misses: the
+ * text never prints "nan", says "-" and "info"; --json gives them null
+ * figures and "verdict": "info"; the exit status is 0. */
+static void test_validate_info_rows(void) {
+  CU_ASSERT_EQUAL(tfsim("validate --suite dram"), 0);
+  CU_ASSERT_PTR_NULL(strstr(g_out, "nan"));
+  CU_ASSERT_PTR_NULL(strstr(g_out, "MISS"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "30 rows: 15 pass, 0 miss, 15 info"));
+  const char *hb = strstr(g_out, "hbm2/seq ");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(hb);
+  char line[256];
+  sscanf(hb, "%255[^\n]", line);
+  CU_ASSERT_PTR_NOT_NULL(strstr(line, " - "));
+  CU_ASSERT_PTR_NOT_NULL(strstr(line, "info"));
+  CU_ASSERT_EQUAL(tfsim("validate --suite dram --json"), 0);
+  json_t *j = json_loads(g_out, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+  json_t *rows = json_object_get(j, "rows"), *r;
+  size_t i, n_info = 0;
+  json_array_foreach(rows, i, r) {
+    int info = json_is_null(json_object_get(r, "published"));
+    const char *v = json_string_value(json_object_get(r, "verdict"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_STRING_EQUAL(v, info ? "info" : "pass");
+    if (info) CU_ASSERT(json_is_null(json_object_get(r, "pass")));
+    n_info += (size_t)info;
+  }
+  CU_ASSERT_EQUAL(n_info, 15);
+  CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "miss")), 0);
+  CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "info")), 15);
+  json_decref(j);
+}
+
 static CU_TestInfo tests[] = {
     {"map, run --schedule, hand edits, bad schedules",
      test_map_and_schedule},
@@ -440,6 +663,10 @@ static CU_TestInfo tests[] = {
     {"list archs|models|mappers", test_list},
     {"run --json and --db", test_run_json_and_db},
     {"decode --gen steps", test_decode_steps},
+    {"trace: empty file, long idle gap", test_trace_cli},
+    {"report, regress read a read-only database", test_readonly_db},
+    {"validate: informational rows are no misses", test_validate_info_rows},
+    {"--model DIR, transformers defaults, window", test_model_folder},
     CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {{"cli", setup, teardown, NULL, NULL, tests},
                                 CU_SUITE_INFO_NULL};

@@ -755,6 +755,38 @@ static void test_trace_files(void) {
   dram_spec_fini(&s);
 }
 
+/* An idle gap of 2.5 x 10^8 cycles in a DRAMsim3 trace (beyond the stall
+ * watch's window) is skipped, not reported as a deadlock, and skipped
+ * exactly: refresh keeps the banks closed across it, so the second read
+ * finishes as the first did, G cycles later; a per-cycle run agrees. */
+static void test_trace_idle_gap(void) {
+  dram_spec s;
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(spec_from(DDR4, NULL, 0, &s, &err), 0);
+  const uint64_t G = 250000000ull; /* > 2x the stall window */
+  dram_run_opts o = {.check = 1};
+  dram_counters one, gap, slow;
+  const char *p1 = tmpfile_with("one.trace", "0x0 READ 0\n");
+  CU_ASSERT_EQUAL(dram_run_trace(&s, p1, &o, NULL, &one, &err), 0);
+  unlink(p1);
+  char text[128];
+  snprintf(text, sizeof text, "0x0 READ 0\n0x40 READ %llu\n",
+           (unsigned long long)G);
+  const char *p2 = tmpfile_with("gap.trace", text);
+  memset(&err, 0, sizeof err);
+  int rc = dram_run_trace(&s, p2, &o, NULL, &gap, &err);
+  if (rc) fprintf(stderr, "\n  gap trace: %s\n", err.msg);
+  CU_ASSERT_EQUAL(rc, 0);
+  CU_ASSERT_EQUAL(gap.reads_done, 2);
+  CU_ASSERT_EQUAL(gap.cycles, G + one.cycles);
+  CU_ASSERT(gap.cmds[DRAM_CMD_REF] > 0);
+  dram_run_opts per_cycle = {.check = 0, .no_skip = 1};
+  CU_ASSERT_EQUAL(dram_run_trace(&s, p2, &per_cycle, NULL, &slow, &err), 0);
+  CU_ASSERT_EQUAL(memcmp(&gap, &slow, sizeof gap), 0);
+  unlink(p2);
+  dram_spec_fini(&s);
+}
+
 static void test_trace_errors(void) {
   dram_spec s;
   sim_err err = {0};
@@ -773,6 +805,9 @@ static void test_trace_errors(void) {
       {"LD 0x0\nLX 0x40\n", SIM_EINVAL, ":2:", "LD or ST"},
       {"\n# c\nhello\n", SIM_EINVAL, ":3:", "unknown trace format"},
       {"0xffffffffffffffffff READ 0\n", SIM_EINVAL, ":1:", "64 bits"},
+      /* no request at all: an error naming the file, not 1 cycle */
+      {"", SIM_EINVAL, "bad.trace:", "has no request"},
+      {"# only a comment\n\n", SIM_EINVAL, "bad.trace:", "has no request"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const char *path = tmpfile_with("bad.trace", cases[i].text);
@@ -1265,6 +1300,7 @@ static CU_TestInfo k_unit[] = {
     {"energy conservation", test_energy_conservation},
     {"idle skipping equals per-cycle", test_skip_equivalence},
     {"idle skipping, random configurations", test_skip_equivalence_random},
+    {"trace idle gap of 10^8 cycles", test_trace_idle_gap},
     {"trace files", test_trace_files},
     {"trace errors name the line", test_trace_errors},
     {"request API", test_request_api},

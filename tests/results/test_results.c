@@ -16,8 +16,10 @@
  *    file at once both succeed and the rows add up;
  *  - JSON: the object parses back with jansson, has the contract's keys,
  *    and energy_j is the sum of energy_breakdown_j;
- *  - report: gnuplot writes non-empty PNG (magic checked) and SVG files,
- *    and a missing gnuplot is a clear error;
+ *  - report: gnuplot writes non-empty PNG (magic checked) and SVG files
+ *    that draw one bar per design point and one point per run (counted
+ *    in the SVG), also for a database of a single run, and a missing
+ *    gnuplot is a clear error;
  *  - regress: equal databases pass, a 10 % latency change is caught;
  *  - validation, merge, and the schedule JSON round trip.
  *
@@ -764,6 +766,58 @@ static int file_has(const char *path, const char *needle) {
   return found;
 }
 
+/* Reads a whole file (malloc'd, NUL-terminated; NULL when unreadable). */
+static char *slurp_all(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  size_t r = s ? fread(s, 1, (size_t)n, f) : 0;
+  fclose(f);
+  if (s) s[r] = '\0';
+  return s;
+}
+
+/* What gnuplot drew: the occurrences of needle inside plot k (1-based) of
+ * an SVG written by gnuplot's svg terminal, i.e. between
+ * `<g id="gnuplot_plot_k"` and the next plot group (or the end).  A bar
+ * of boxxyerror is one `<polygon`, a point one `<use ... translate(`.
+ * -1 when the file or the group is missing. */
+static int svg_count(const char *path, int k, const char *needle) {
+  char *s = slurp_all(path), open_tag[48];
+  if (!s) return -1;
+  snprintf(open_tag, sizeof open_tag, "<g id=\"gnuplot_plot_%d\"", k);
+  char *a = strstr(s, open_tag);
+  if (!a) {
+    free(s);
+    return -1;
+  }
+  a += strlen(open_tag);
+  char *b = strstr(a, "<g id=\"gnuplot_plot_");
+  if (b) *b = '\0';
+  int n = 0;
+  for (char *p = a; (p = strstr(p, needle)); p += strlen(needle)) n++;
+  free(s);
+  return n;
+}
+
+#define SVG_BAR "<polygon"
+#define SVG_POINT "<use xlink:href='#gpPt6' transform='translate("
+
+/* Data lines of a .dat file: not blank, not a comment. */
+static int dat_lines(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  char line[4096];
+  int n = 0;
+  while (fgets(line, sizeof line, f))
+    if (line[0] != '#' && line[0] != '\n') n++;
+  fclose(f);
+  return n;
+}
+
 static void test_report(void) {
   if (access("/usr/bin/gnuplot", X_OK) != 0 && !getenv("TFSIM_GNUPLOT")) {
     fprintf(stderr, "gnuplot not installed: report test skipped\n");
@@ -790,6 +844,23 @@ static void test_report(void) {
   }
   /* Latest run per key: 4 design points (fusemax seq=1024 twice). */
   snprintf(f, sizeof f, "%s/runs.dat", dir);
+  CU_ASSERT_EQUAL(dat_lines(f), 4);
+  /* What is drawn, not just that an image exists: one bar per design
+   * point in latency and util (util comes after energy.gp, whose
+   * `set datafile columnheaders` once survived `reset` and ate the first
+   * run), and every one of the 5 ok runs as a point of the Pareto plot
+   * (plus the key's sample point). */
+  snprintf(f, sizeof f, "%s/latency.svg", dir);
+  CU_ASSERT_EQUAL(svg_count(f, 1, SVG_BAR), 4);
+  snprintf(f, sizeof f, "%s/util.svg", dir);
+  CU_ASSERT_EQUAL(svg_count(f, 1, SVG_BAR), 4);
+  snprintf(f, sizeof f, "%s/energy.svg", dir);
+  /* Each component is one plot: a bar per run, plus the key's sample. */
+  CU_ASSERT_EQUAL(svg_count(f, 1, SVG_BAR), 4 + 1);
+  CU_ASSERT_EQUAL(svg_count(f, 2, SVG_BAR), 4 + 1);
+  snprintf(f, sizeof f, "%s/pareto.svg", dir);
+  CU_ASSERT_EQUAL(svg_count(f, 1, SVG_POINT), 5 + 1);
+  snprintf(f, sizeof f, "%s/runs.dat", dir);
   CU_ASSERT(file_has(f, "\"flat seq=1024\""));
   /* Labels show only what differs between points: batch is 1 in all. */
   CU_ASSERT(!file_has(f, "batch="));
@@ -804,6 +875,26 @@ static void test_report(void) {
   CU_ASSERT(file_has(f, "<img src=\"util.svg\""));
   snprintf(f, sizeof f, "%s/latency.gp", dir);
   CU_ASSERT(file_has(f, "Usage:"));
+
+  /* A database with a single run: every plot draws it (the util plot
+   * once failed with "undefined variable: STATS_records"). */
+  char one[512], odir[512];
+  path_of(one, sizeof one, "one.db");
+  path_of(odir, sizeof odir, "one");
+  put_runs(one, "flat", "{\"seq\": 1024}", 1.0, 1);
+  rc = res_report(one, odir, &err);
+  if (rc) fprintf(stderr, "res_report: %s\n", err.msg);
+  CU_ASSERT_EQUAL(rc, 0);
+  const char *bars[] = {"latency", "util", "energy"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(f, sizeof f, "%s/%s.svg", odir, bars[i]);
+    CU_ASSERT_EQUAL(svg_count(f, 1, SVG_BAR), i == 2 ? 2 : 1);
+    snprintf(f, sizeof f, "%s/%s.png", odir, bars[i]);
+    CU_ASSERT(is_png(f));
+  }
+  snprintf(f, sizeof f, "%s/pareto.svg", odir);
+  CU_ASSERT_EQUAL(svg_count(f, 1, SVG_POINT), 1 + 1);
+  CU_ASSERT_EQUAL(svg_count(f, 2, SVG_POINT), 1 + 1);
 
   /* gnuplot missing: a clear error. */
   setenv("TFSIM_GNUPLOT", "/nonexistent/gnuplot", 1);

@@ -4,7 +4,8 @@
  * same output as a softmax attention written by hand here, on random
  * inputs and on inputs whose scores (1e3 .. 1e4) overflow exp() without
  * the running max; MHA, MQA and GQA; causal prefill and decode with a
- * cache; tiles that divide the keys and tiles that do not.  A whole
+ * cache; a sliding window (Mistral) in prefill and decode; tiles that
+ * divide the keys and tiles that do not.  A whole
  * GPT-2-style block is checked against a hand-written forward pass, and
  * small models of every kind evaluate to the same outputs in both forms.
  */
@@ -73,11 +74,12 @@ static wl_model tiny_llama(uint32_t H, uint32_t G, uint32_t E) {
 
 /* Softmax attention written directly: AV[b,p,g,j,f] from Q[b,p,g,j,e],
  * K[b,m,g,e], V[b,m,g,f], causal when mask (key m visible to query p iff
- * m <= p + C). */
+ * m <= p + C), and with a sliding window W > 0 also only if
+ * m > p + C - W. */
 static void direct_attention(const double *Q, const double *K,
                              const double *V, double *out, uint64_t B,
                              uint64_t P, uint64_t M, uint64_t G, uint64_t J,
-                             uint64_t E, int mask, uint64_t C) {
+                             uint64_t E, int mask, uint64_t C, uint64_t W) {
   double s[4096];
   for (uint64_t b = 0; b < B; b++)
     for (uint64_t p = 0; p < P; p++)
@@ -85,7 +87,7 @@ static void direct_attention(const double *Q, const double *K,
         for (uint64_t j = 0; j < J; j++) {
           double mx = -INFINITY;
           for (uint64_t m = 0; m < M; m++) {
-            if (mask && m > p + C) {
+            if (mask && (m > p + C || (W && m + W <= p + C))) {
               s[m] = -INFINITY;
               continue;
             }
@@ -147,6 +149,8 @@ static void check_attention(const wl_model *m, wl_phase phase, uint64_t B,
     uint64_t G = wl_model_kv_heads(m), J = m->n_heads / G;
     uint64_t E = wl_model_head_dim(m);
     uint64_t P = phase == WL_DECODE ? 1 : seq, C = kv;
+    uint64_t W = m->sliding_window;
+    if (W && C > W - 1) C = W - 1; /* the window's part of the cache */
     uint64_t M = C + P;
     const double *K = data(ev, c, cached ? "L0.attn.Kc" : "L0.attn.K");
     const double *V = data(ev, c, cached ? "L0.attn.Vc" : "L0.attn.V");
@@ -163,7 +167,9 @@ static void check_attention(const wl_model *m, wl_phase phase, uint64_t B,
       ref = malloc(n_out * sizeof(double));
       const wl_op *qk =
           wl_cascade_op(c, (size_t)wl_cascade_find_op(c, "L0.attn.QK"));
-      direct_attention(Q, K, V, ref, B, P, M, G, J, E, qk->masked, C);
+      direct_attention(Q, K, V, ref, B, P, M, G, J, E, qk->masked, C,
+                       qk->masked ? qk->mask_win : 0);
+      if (W && C + P > W) CU_ASSERT_EQUAL(qk->mask_win, W);
       /* the largest score, to show the big inputs would overflow exp */
       const double *S = data(ev, c, "L0.attn.QK");
       for (uint64_t i = 0; i < elems(c, "L0.attn.QK"); i++)
@@ -213,6 +219,16 @@ static void test_attention_random(void) {
   bert.d_model = 32;
   bert.n_heads = 2;
   check_attention(&bert, WL_PREFILL, 2, 16, 0, 4, 1.0, 44);
+  /* Mistral's sliding window of 4 keys: prefill of 12 (> window; whole
+   * key tiles masked for the later queries in the 1-pass form), after a
+   * cache of 9 (3 of them attended), and decode past the window. */
+  wl_model win = tiny_llama(4, 2, 8);
+  win.sliding_window = 4;
+  for (int t = 0; t < 5; t++)
+    check_attention(&win, WL_PREFILL, 2, 12, 0, tiles[t], 1.0, 61 + t);
+  check_attention(&win, WL_PREFILL, 1, 5, 9, 2, 1.0, 66);
+  check_attention(&win, WL_DECODE, 2, 1, 9, 2, 1.0, 67);
+  check_attention(&win, WL_DECODE, 1, 1, 2, 4, 1.0, 68);
 }
 
 static void test_attention_huge_scores(void) {
@@ -283,7 +299,7 @@ static void test_gpt2_block_by_hand(void) {
            D, D);
     matmul(h1, data(ev, c, "L0.attn.V.W"), data(ev, c, "L0.attn.V.b"), v, T,
            D, D);
-    direct_attention(q, k, v, av, B, P, P, H, 1, E, 1, 0);
+    direct_attention(q, k, v, av, B, P, P, H, 1, E, 1, 0, 0);
     matmul(av, data(ev, c, "L0.attn.O.W"), data(ev, c, "L0.attn.O.b"), o1, T,
            D, D);
     for (uint64_t i = 0; i < T * D; i++) x1[i] = X[i] + o1[i];

@@ -2,8 +2,11 @@
  * test_hf.c — Hugging Face config.json import: the shipped samples
  * (workloads/hf/gpt2.json, llama-2-7b.json) give the zoo's counts; more
  * model types written here from their hub configs (only the keys the
- * loader reads, plus noise) give their published counts; bad files give
- * one-line messages naming the file and the field, or file:line:col.
+ * loader reads, plus noise) give their published counts; keys a file
+ * omits take the transformers defaults; a model folder loads its
+ * config.json; Mistral's sliding window caps the keys attended; bad
+ * files give one-line messages naming the file and the field, or
+ * file:line:col.
  */
 #include "tfsim_test.h"
 #include "workloads/wl.h"
@@ -21,7 +24,7 @@ static int setup(void) {
   return mkdtemp(g_dir) ? 0 : 1;
 }
 
-static char g_paths[16][128];
+static char g_paths[32][128];
 static int g_n_paths;
 
 static int teardown(void) {
@@ -32,7 +35,7 @@ static int teardown(void) {
 
 /* Writes text to <dir>/<name> and returns the path. */
 static const char *write_file(const char *name, const char *text) {
-  CU_ASSERT_FATAL(g_n_paths < 16);
+  CU_ASSERT_FATAL(g_n_paths < 32);
   char *p = g_paths[g_n_paths++];
   snprintf(p, 128, "%s/%s", g_dir, name);
   FILE *f = fopen(p, "w");
@@ -190,11 +193,6 @@ static void expect_error(const char *name, const char *text, int code,
 }
 
 static void test_errors(void) {
-  expect_error("missing.json",
-               "{\"model_type\": \"llama\", \"hidden_size\": 4096,\n"
-               "\"num_hidden_layers\": 32, \"intermediate_size\": 11008,\n"
-               "\"vocab_size\": 32000}\n",
-               SIM_EINVAL, ": num_attention_heads: missing");
   expect_error("notype.json", "{\"n_embd\": 768}", SIM_EINVAL,
                ": model_type: missing");
   expect_error("mamba.json", "{\"model_type\": \"mamba\"}", SIM_EUNSUP,
@@ -269,8 +267,131 @@ static void test_name_from_path(void) {
   wl_model m = load(path);
   CU_ASSERT_STRING_EQUAL(m.name, "my-model");
   CU_ASSERT_EQUAL(m.d_ff, 256); /* n_inner absent: 4 n_embd */
+  /* The folder itself (a Hub snapshot), with or without a trailing '/',
+   * directly and through wl_model_find (--model DIR). */
+  m = load(dir);
+  CU_ASSERT_STRING_EQUAL(m.name, "my-model");
+  CU_ASSERT_EQUAL(m.d_model, 64);
+  char slash[200];
+  snprintf(slash, sizeof slash, "%s/", dir);
+  m = load(slash);
+  CU_ASSERT_EQUAL(m.d_model, 64);
+  sim_err e;
+  CU_ASSERT_EQUAL(wl_model_find(dir, &m, &e), 0);
+  CU_ASSERT_EQUAL(m.n_layers, 2);
   unlink(path);
+  /* A folder without config.json names the folder. */
+  CU_ASSERT_EQUAL(wl_model_find(dir, &m, &e), SIM_ENOENT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, dir));
+  CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "without config.json"));
   rmdir(dir);
+}
+
+/* Keys a file omits take the transformers config class's defaults, as
+ * AutoConfig does: a bare model_type is the class's default model. */
+static void test_defaults(void) {
+  /* GPT2Config() is GPT-2 small. */
+  wl_model m = load(write_file("d-gpt2.json", "{\"model_type\": \"gpt2\"}"));
+  CU_ASSERT_EQUAL(wl_model_params(&m), 124439808ull);
+  CU_ASSERT_EQUAL(m.vocab, 50257);
+  CU_ASSERT_EQUAL(m.max_pos, 1024);
+  /* bert-base-uncased without vocab_size and max_position_embeddings */
+  m = load(write_file(
+      "d-bert.json",
+      "{\"model_type\": \"bert\", \"hidden_size\": 768, "
+      "\"num_hidden_layers\": 12, \"num_attention_heads\": 12, "
+      "\"intermediate_size\": 3072}"));
+  CU_ASSERT_EQUAL(wl_model_params(&m), 109482240ull);
+  CU_ASSERT_EQUAL(m.max_pos, 512);
+  /* LLaMA-2-7B without vocab_size, max_position_embeddings, heads */
+  m = load(write_file(
+      "d-llama.json",
+      "{\"model_type\": \"llama\", \"hidden_size\": 4096, "
+      "\"num_hidden_layers\": 32, \"intermediate_size\": 11008}"));
+  CU_ASSERT_EQUAL(wl_model_params(&m), 6738415616ull);
+  CU_ASSERT_EQUAL(m.max_pos, 2048);
+  CU_ASSERT_EQUAL(m.n_heads, 32);
+  CU_ASSERT_EQUAL(wl_model_kv_heads(&m), 32);
+  /* MistralConfig() is Mistral-7B (GQA 32/8, window 4096). */
+  m = load(write_file("d-mistral.json", "{\"model_type\": \"mistral\"}"));
+  CU_ASSERT_EQUAL(wl_model_params(&m), 7241732096ull);
+  CU_ASSERT_EQUAL(wl_model_kv_heads(&m), 8);
+  CU_ASSERT_EQUAL(m.sliding_window, 4096);
+  CU_ASSERT_EQUAL(m.max_pos, 131072);
+  /* OPTConfig() is OPT-125m (125,239,296); T5Config() is T5-small
+   * (60,506,624). */
+  m = load(write_file("d-opt.json", "{\"model_type\": \"opt\"}"));
+  CU_ASSERT_EQUAL(wl_model_params(&m), 125239296ull);
+  m = load(write_file("d-t5.json", "{\"model_type\": \"t5\"}"));
+  CU_ASSERT_EQUAL(wl_model_params(&m), 60506624ull);
+  /* A value given is still checked. */
+  expect_error("d-bad.json", "{\"model_type\": \"llama\", \"vocab_size\": 0}",
+               SIM_EINVAL, ": vocab_size: must be a positive integer (got 0)");
+}
+
+/* Keys of the QK op of layer 0 and its mask window. */
+static uint64_t qk_keys(const wl_model *m, wl_phase ph, uint64_t seq,
+                        uint64_t kv, uint64_t *win) {
+  wl_opts o;
+  wl_opts_default(&o);
+  o.phase = ph;
+  o.seq = seq;
+  o.kv = kv;
+  o.scope = WL_SCOPE_ATTENTION;
+  wl_cascade *c = NULL;
+  sim_err e;
+  int rc = wl_lower(m, &o, &c, &e);
+  if (rc) fprintf(stderr, "\n  lower: %s\n", e.msg);
+  CU_ASSERT_EQUAL_FATAL(rc, 0);
+  const wl_op *qk =
+      wl_cascade_op(c, (size_t)wl_cascade_find_op(c, "L0.attn.QK"));
+  *win = qk->masked ? qk->mask_win : 0;
+  int r = wl_cascade_find_rank(c, "m");
+  uint64_t keys = wl_cascade_rank(c, (size_t)r)->size;
+  wl_cascade_free(c);
+  return keys;
+}
+
+/* Mistral's sliding_window is carried into the model and caps the keys
+ * attended: decode reads at most W cached keys whatever the cache holds,
+ * prefill masks keys older than W (seq > window), and a prefill after a
+ * cache reads the last W - 1 cached tokens only. */
+static void test_mistral_window(void) {
+  wl_model m = load(write_file(
+      "mistral-w.json",
+      "{\"model_type\": \"mistral\", \"hidden_size\": 4096, "
+      "\"intermediate_size\": 14336, \"num_attention_heads\": 32, "
+      "\"num_hidden_layers\": 32, \"num_key_value_heads\": 8, "
+      "\"max_position_embeddings\": 32768, \"sliding_window\": 4096, "
+      "\"vocab_size\": 32000}"));
+  CU_ASSERT_EQUAL_FATAL(m.sliding_window, 4096);
+  uint64_t win = 0;
+  /* decode: kv + 1 keys up to the window, then W */
+  CU_ASSERT_EQUAL(qk_keys(&m, WL_DECODE, 1, 100, &win), 101);
+  CU_ASSERT_EQUAL(qk_keys(&m, WL_DECODE, 1, 4095, &win), 4096);
+  CU_ASSERT_EQUAL(qk_keys(&m, WL_DECODE, 1, 8000, &win), 4096);
+  CU_ASSERT_EQUAL(qk_keys(&m, WL_DECODE, 1, 30000, &win), 4096);
+  /* decode cost stops growing at the window; the model without a window
+   * keeps growing */
+  CU_ASSERT_EQUAL(decode_macs(&m, 8000), decode_macs(&m, 4095));
+  wl_model nw = m;
+  nw.sliding_window = 0;
+  CU_ASSERT(decode_macs(&nw, 8000) > decode_macs(&nw, 4095));
+  CU_ASSERT_EQUAL(decode_macs(&nw, 100), decode_macs(&m, 100));
+  /* prefill, seq > window: all keys, but the mask keeps W per query */
+  CU_ASSERT_EQUAL(qk_keys(&m, WL_PREFILL, 8192, 0, &win), 8192);
+  CU_ASSERT_EQUAL(win, 4096);
+  CU_ASSERT_EQUAL(qk_keys(&m, WL_PREFILL, 4096, 0, &win), 4096);
+  CU_ASSERT_EQUAL(win, 0); /* fits: causal only */
+  /* prefill after 6000 cached tokens: W - 1 of them, then the new 100 */
+  CU_ASSERT_EQUAL(qk_keys(&m, WL_PREFILL, 100, 6000, &win), 4095 + 100);
+  CU_ASSERT_EQUAL(win, 4096);
+  /* "sliding_window": null is no window */
+  m = load(write_file("mistral-null.json",
+                      "{\"model_type\": \"mistral\", \"sliding_window\": "
+                      "null}"));
+  CU_ASSERT_EQUAL(m.sliding_window, 0);
+  CU_ASSERT_EQUAL(qk_keys(&m, WL_DECODE, 1, 8000, &win), 8001);
 }
 
 static CU_TestInfo tests[] = {
@@ -278,6 +399,8 @@ static CU_TestInfo tests[] = {
     {"more_model_types", test_more_types},
     {"errors_name_file_and_field", test_errors},
     {"name_from_path", test_name_from_path},
+    {"transformers defaults", test_defaults},
+    {"mistral sliding window", test_mistral_window},
     CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {
     {"wl_hf", setup, teardown, NULL, NULL, tests}, CU_SUITE_INFO_NULL};

@@ -263,6 +263,9 @@ static void test_parsers(void) {
   CU_ASSERT_EQUAL(wl_scope_parse("block", &sc, &e), 0);
   CU_ASSERT_EQUAL(sc, WL_SCOPE_BLOCK);
   CU_ASSERT_EQUAL(wl_scope_parse("everything", &sc, &e), SIM_EINVAL);
+  /* "layer" is not a scope (it once read as block, silently). */
+  CU_ASSERT_EQUAL(wl_scope_parse("layer", &sc, &e), SIM_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "attention, block (one layer), model"));
   wl_attn_form f;
   CU_ASSERT_EQUAL(wl_attn_form_parse("fusemax", &f, &e), 0);
   CU_ASSERT_EQUAL(f, WL_ATTN_1PASS);
@@ -324,7 +327,36 @@ static void test_mcuformer(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "rank_ratio"));
 }
 
+/* The default seq fits the model: min(1024, max_pos); every zoo model
+ * lowers with its defaults (BERT's 512 positions once failed). */
+static void test_default_seq(void) {
+  const struct {
+    const char *name;
+    uint64_t seq;
+  } t[] = {{"bert-base", 512}, {"bert-large", 512}, {"gpt2-s", 1024},
+           {"llama2-7b", 1024}};
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    wl_model m = find(t[i].name);
+    wl_opts o;
+    CU_ASSERT_EQUAL(wl_opts_default_for(&m, &o), 0);
+    CU_ASSERT_EQUAL(o.seq, t[i].seq);
+    sim_err e;
+    CU_ASSERT_EQUAL(wl_opts_check(&m, &o, &e), 0);
+  }
+  for (size_t i = 0; i < wl_zoo_count(); i++) {
+    const wl_model *m = wl_zoo_get(i);
+    wl_opts o;
+    wl_opts_default_for(m, &o);
+    CU_ASSERT(o.seq <= 1024);
+    sim_err e;
+    int rc = wl_opts_check(m, &o, &e);
+    if (rc) fprintf(stderr, "\n  %s: %s\n", m->name, e.msg);
+    CU_ASSERT_EQUAL(rc, 0);
+  }
+}
+
 static CU_TestInfo tests[] = {
+    {"default seq fits the model", test_default_seq},
     {"gpt2_params", test_gpt2_params},
     {"llama_params", test_llama_params},
     {"encoder_params", test_encoder_params},
