@@ -23,9 +23,8 @@
  * schedule's resident tensors (weights and KV cache, each once); the
  * report says fits_memory and by how much it does not fit.
  *
- * Detailed memory: ideal.dram names a DRAM preset (a name from `tfsim list
- * archs`, or a path; relative to this file's folder when not found as
- * given).  Then the off-chip traffic goes through the cycle-accurate DRAM
+ * Detailed memory: ideal.dram names a DRAM preset (a path, or a name from
+ * `tfsim list archs`).  Then the off-chip traffic goes through the cycle-accurate DRAM
  * model (arch/dram/dram_backend.c) instead of mem_bw_gbps: an op is done
  * when its compute time has passed and its last DRAM request completed;
  * DRAM energy comes from the model's IDD currents instead of
@@ -150,7 +149,8 @@ static int check_nonneg(const sim_cfg *c, sim_err *err, const char *key,
   return 0;
 }
 
-/* ideal.dram: a path as given, else NAME.yaml (or NAME) beside the file. */
+/* ideal.dram: a path as given, else a preset name (arch_preset_path:
+ * the file name without .yaml, or the preset's name:). */
 static int ideal_dram_path(const sim_cfg *c, const char *v, char *out,
                            size_t n, sim_err *err) {
   FILE *f = fopen(v, "r");
@@ -159,16 +159,7 @@ static int ideal_dram_path(const sim_cfg *c, const char *v, char *out,
     snprintf(out, n, "%s", v);
     return 0;
   }
-  const char *slash = strrchr(c->path, '/');
-  int dir = slash ? (int)(slash - c->path) : 0;
-  const char *fmt[] = {"%.*s%s%s.yaml", "%.*s%s%s"};
-  for (int k = 0; k < 2; k++) {
-    snprintf(out, n, fmt[k], dir, c->path, dir ? "/" : "", v);
-    if ((f = fopen(out, "r"))) {
-      fclose(f);
-      return 0;
-    }
-  }
+  if (arch_preset_path(v, out, n) == 0) return 0;
   return sim_cfg_failc(c, err, SIM_ENOENT, "ideal.dram",
                        "no DRAM preset '%s' (a path, or a name from "
                        "tfsim list archs)", v);
