@@ -655,7 +655,64 @@ static void test_validate_info_rows(void) {
   json_decref(j);
 }
 
+/* The ideal preset's compute peak and MAC energy depend on precision
+ * (A100: fp16 312, int8 624, tf32 156, fp32 19.5 TFLOPS); a precision it
+ * has no rate for is refused; a model whose weights and KV cache exceed
+ * the capacity says so (fits_memory: false, and by how much). */
+static void test_precision_and_capacity(void) {
+  double t[3], e[3];
+  const char *prec[3] = {"fp16", "int8", "fp32"};
+  for (int i = 0; i < 3; i++) {
+    char args[512];
+    /* Batch 64: compute-bound, so time follows the MAC peak. */
+    snprintf(args, sizeof args, "run --arch ideal --model gpt2-s --batch 64 "
+             "--seq 512 --precision %s --json", prec[i]);
+    CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+    json_t *j = json_loads(g_out, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    t[i] = json_number_value(json_object_get(j, "latency_s"));
+    e[i] = json_number_value(json_object_get(json_object_get(j,
+                             "energy_breakdown_j"), "compute"));
+    CU_ASSERT(json_is_true(json_object_get(j, "fits_memory")));
+    json_decref(j);
+  }
+  CU_ASSERT(t[1] < 0.75 * t[0]);   /* int8 at twice the fp16 rate */
+  CU_ASSERT(t[2] > 5 * t[0]);      /* fp32 on the CUDA cores */
+  CU_ASSERT(e[1] < 0.5 * e[0]);    /* int8 MACs cost less */
+  CU_ASSERT(e[2] > 2 * e[0]);
+  /* A preset with no int8 rate refuses int8 (as A100 refuses fp8). */
+  const char *y = file("nofp8.yaml",
+      "name: t\nclass: ideal\nideal:\n  clock_mhz: 1000\n"
+      "  macs_per_cycle: 1024\n  elem_ops_per_cycle: 64\n"
+      "  mem_bw_gbps: 100\n  capacity_gb: 1\n  energy:\n    mac_pj: 1\n"
+      "    elem_op_pj: 1\n    dram_byte_pj: 10\n");
+  char args[512];
+  snprintf(args, sizeof args, "run --arch %s --model gpt2-s --seq 16 "
+           "--precision int8", y);
+  CU_ASSERT_EQUAL(tfsim(args), 2);
+  CU_ASSERT(one_line(g_errb));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "no MAC rate for precision int8 "
+                                        "(add ideal.macs_per_cycle_prec."
+                                        "int8)"));
+  /* 1 GB holds GPT-2 S (0.25 GB at fp16) but not GPT-2 XL (3.1 GB). */
+  snprintf(args, sizeof args, "run --arch %s --model gpt2-xl --seq 16 "
+           "--json", y);
+  CU_ASSERT_EQUAL_FATAL(tfsim(args), 0);
+  json_t *j = json_loads(g_out, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+  CU_ASSERT(json_is_false(json_object_get(j, "fits_memory")));
+  double need = json_number_value(json_object_get(j, "resident_bytes"));
+  double short_b = json_number_value(json_object_get(j,
+                                      "memory_shortfall_bytes"));
+  CU_ASSERT(need > 3.0e9 && need < 3.3e9);
+  CU_ASSERT_DOUBLE_EQUAL(short_b, need - 1e9, 1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "more than the memory holds"));
+  json_decref(j);
+}
+
 static CU_TestInfo tests[] = {
+    {"precision sets the peak; capacity is checked",
+     test_precision_and_capacity},
     {"map, run --schedule, hand edits, bad schedules",
      test_map_and_schedule},
     {"bad input: one line, exit 2, no rows", test_bad_inputs},
