@@ -854,6 +854,31 @@ static void xfer_bandwidth(const char *preset) {
   dram_spec_fini(&s);
 }
 
+/* Two channels are independent: a transfer in each at once finishes at
+ * the same cycle as each alone, and they wait on their own channels. */
+static void test_xfer_two_channels(void) {
+  dram_spec s;
+  sim_err err = {0};
+  const char *const sets[] = {"dram.controller.refresh=none",
+                              "dram.org.channels=2"};
+  CU_ASSERT_EQUAL_FATAL(spec_from(DDR4, sets, 2, &s, &err), 0);
+  /* rochrababgco: the channel bit lies above ra ba bg co, so each
+   * channel holds 128 KiB runs; one run of each */
+  dram_addr a1 = {1, 0, 0, 0, 0, 0};
+  uint64_t base1 = dram_encode(&s, &a1);
+  const uint64_t bytes = base1;
+  CU_ASSERT_EQUAL(bytes, 128u << 10);
+  xrun alone0 = {.nx = 1, .start = {0}, .bytes = {bytes}};
+  xrun alone1 = {.nx = 1, .start = {base1}, .bytes = {bytes}};
+  xrun both = {.nx = 2, .start = {0, base1}, .bytes = {bytes, bytes}};
+  uint64_t c0 = xfer_run(&s, &alone0), c1 = xfer_run(&s, &alone1);
+  xfer_run(&s, &both);
+  CU_ASSERT_EQUAL(c0, c1);
+  CU_ASSERT_EQUAL(both.done_ps[0], alone0.done_ps[0]);
+  CU_ASSERT_EQUAL(both.done_ps[1], alone1.done_ps[0]);
+  dram_spec_fini(&s);
+}
+
 static void test_xfer_bandwidth_ddr4(void) { xfer_bandwidth(DDR4); }
 static void test_xfer_bandwidth_hbm2(void) { xfer_bandwidth(HBM2); }
 
@@ -904,6 +929,7 @@ static CU_TestInfo k_unit[] = {
     {"timing_extra and commands errors name key and line", test_yaml_errors},
     {"dram section in another class's file", test_section_in_other_file},
     {"bulk transfers: writes, edges, errors", test_xfer_edges},
+    {"bulk transfers on two channels", test_xfer_two_channels},
     {"bulk transfer bandwidth, DDR4", test_xfer_bandwidth_ddr4},
     {"bulk transfer bandwidth, HBM2", test_xfer_bandwidth_hbm2},
     CU_TEST_INFO_NULL};
