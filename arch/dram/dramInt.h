@@ -349,7 +349,8 @@ static inline uint32_t dram__bank_state(dram__timing *t,
 /* The constraints of `cmd` issued at T to bank b (or, for a wider-scope
  * command, the node holding b): the flat list of raises build_ops
  * compiled for the pair. */
-static inline void dram__timing_apply(dram__timing *tm, int cmd, uint32_t b, uint64_t T) {
+static inline void dram__timing_apply(dram__timing *tm, int cmd, uint32_t b,
+                                      uint64_t T) {
   uint64_t *restrict et = tm->eb; /* eb rows, then er rows */
   size_t i = (size_t)cmd * tm->nbanks + b;
   const dram__op *op = tm->ops + tm->op_off[i],
