@@ -119,6 +119,15 @@
  * dram_sys_set_no_skip(1) processes every cycle instead; a test runs both
  * ways and requires identical cycles and statistics.
  *
+ * Outside commands (dram_cmd_issue) keep the argument: one issued at the
+ * current cycle T changes bank states and raises times, marks the bounds
+ * of the queues it touched stale (as the controller's own issue does) and
+ * the cached next event invalid; the controller then issues nothing at T
+ * (ext_cyc), so a queue whose bound was T is found ready again at T + 1.
+ * Bulk transfers learn of room in a full queue from room_fn, called at the
+ * end of the cycle a transaction moved out of it: the only change that
+ * turns a refused submit into an accepted one.
+ *
  * ======================================================================
  * 4. Energy (Micron TN-41-01 / DRAMPower, as DRAMsim3 applies them)
  * ======================================================================
@@ -340,7 +349,8 @@ static inline uint32_t dram__bank_state(dram__timing *t,
 /* The constraints of `cmd` issued at T to bank b (or, for a wider-scope
  * command, the node holding b): the flat list of raises build_ops
  * compiled for the pair. */
-static inline void dram__timing_apply(dram__timing *tm, int cmd, uint32_t b, uint64_t T) {
+static inline void dram__timing_apply(dram__timing *tm, int cmd, uint32_t b,
+                                      uint64_t T) {
   uint64_t *restrict et = tm->eb; /* eb rows, then er rows */
   size_t i = (size_t)cmd * tm->nbanks + b;
   const dram__op *op = tm->ops + tm->op_off[i],

@@ -14,7 +14,9 @@
  *
  * Time: a command issues at the current cycle, dram_now(), before that
  * cycle is processed; a driver advances to dram_cmd_earliest() first
- * (dram_advance) and processes the cycle afterwards (dram_tick).  The
+ * (dram_advance) and processes the cycle afterwards (dram_tick).  From a
+ * completion callback (inside dram_tick) a channel that has already
+ * processed the cycle answers "not ready" until the next one.  The
  * controller of that channel then issues nothing in that cycle (one
  * command bus), and sees the new bank states when it schedules: a row an
  * outside ACT opened is a row hit for it, one an outside PRE closed needs
@@ -49,6 +51,9 @@ static uint64_t earliest(const dram_sys *s, const dram__chan *c, int cmd,
                          uint32_t b) {
   uint64_t t = dram__ready(&c->tm, b, cmd);
   if (t < s->now) t = s->now;
+  /* from a callback inside dram_tick the channel may have processed
+   * s->now already: the next cycle is its earliest */
+  if (t < c->now) t = c->now;
   if (t == s->now && c->ext_cyc == s->now) {
     uint8_t kind = (s->spec->cmds[cmd].flags & DRAM_CF_COL) ? 2 : 1;
     if (!s->spec->dual_cmd || (c->ext_kinds & kind)) t = s->now + 1;

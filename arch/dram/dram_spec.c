@@ -1063,9 +1063,6 @@ static int load_extra(const dram_cfg *dc, const where *cfg, dram_spec *s,
   }
   for (unsigned i = 0; i < dc->n_commands; i++) {
     const dram_cmd_cfg *x = &dc->commands[i];
-    if ((x->flags & (DRAM_CF_RD | DRAM_CF_WR)) && !(x->flags & DRAM_CF_COL))
-      return fail(cfg, err, SIM_EINVAL, "dram.commands",
-                  "entry %u (%s): flags rd and wr need col", i + 1, x->name);
     if ((x->flags & DRAM_CF_RD) && (x->flags & DRAM_CF_WR))
       return fail(cfg, err, SIM_EINVAL, "dram.commands",
                   "entry %u (%s): flags rd and wr exclude each other", i + 1,

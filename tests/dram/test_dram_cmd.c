@@ -16,6 +16,9 @@
  *   - an all-bank MAC command (MACAB, rank scope, from YAML) waits for the
  *     last bank's ACT + tRCD and for the previous MACAB + tMAC; one cycle
  *     early is refused by the API and flagged by the checker;
+ *   - GDDR6-AiM as data (the GDDR6 preset plus WRGB, ACTAB, MACAB, PREAB
+ *     in YAML): one 2 KB row as MAC in tRCDMAC + 64 tCCD + tRP = 108 ns,
+ *     pim.md's figure;
  *   - controller traffic on channel 0 is identical, command for command,
  *     whether or not the API drives channel 1;
  *   - bulk transfers reach trace mode's bandwidth within 2 % on DDR4 and
@@ -339,6 +342,79 @@ static void test_api_added_command(void) {
   drv_close(&d);
 }
 
+/* GDDR6-AiM as data: the GDDR6 preset (AiM timings) plus all-bank
+ * commands; one 2 KB row as MAC takes tRCDMAC + 64 x tCCD + tRP = 28 ns +
+ * 64 ns + 16 ns = 108 ns (shared/validation/pim.md), the next row's
+ * all-bank ACT 216 cycles after the first. */
+static const char k_aim_yaml[] =
+    "  timing_extra:\n"
+    "    - {name: tRCDMAC, cycles: 56}  # [aim] RCDRD for MAC, 28 ns\n"
+    "  commands:\n"
+    "    - {name: WRGB, scope: rank, flags: [wr]}\n"
+    "    - {name: ACTAB, scope: rank, flags: [open], energy_pj: 47200}\n"
+    "    - {name: MACAB, scope: rank, flags: [col], energy_pj: 1310}\n"
+    "    - {name: PREAB, scope: rank, flags: [close]}\n"
+    "  constraints:\n"
+    "    - {level: rank, prev: WRGB, next: WRGB, latency: tCCD_L}\n"
+    "    - {level: rank, prev: WRGB, next: MACAB, latency: \"WL + tBL\"}\n"
+    "    - {level: rank, prev: ACTAB, next: MACAB, latency: tRCDMAC}\n"
+    "    - {level: rank, prev: ACTAB, next: PREAB, latency: tRAS}\n"
+    "    - {level: rank, prev: MACAB, next: MACAB, latency: tCCD_L}\n"
+    "    - {level: rank, prev: MACAB, next: PREAB, latency: tCCD_L}\n"
+    "    - {level: rank, prev: PREAB, next: ACTAB|ACT, latency: tRP}\n"
+    "  controller:";
+
+static void test_api_aim_row(void) {
+  drv d;
+  memset(&d, 0, sizeof d);
+  sim_err err = {0};
+  char *base = read_text(PRESET("gddr6-16gbps-8gb-x16"));
+  char *text = base ? edit(base, "  controller:", k_aim_yaml) : NULL;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  const char *path = tmpfile_with("aim.yaml", text);
+  int rc = spec_from(path, k_noref, 1, &d.spec, &err);
+  if (rc) fprintf(stderr, "\n  %s\n", err.msg);
+  unlink(path);
+  free(base);
+  free(text);
+  CU_ASSERT_EQUAL_FATAL(rc, 0);
+  CU_ASSERT_EQUAL_FATAL(drv_start(&d), 0);
+  const dram_spec *s = &d.spec;
+  int wrgb = dram_cmd_find(s, "WRGB"), actab = dram_cmd_find(s, "ACTAB");
+  int macab = dram_cmd_find(s, "MACAB"), preab = dram_cmd_find(s, "PREAB");
+  CU_ASSERT_FATAL(wrgb > 0 && actab > 0 && macab > 0 && preab > 0);
+  dram_addr a = {0, 0, 0, 0, 3, 0};
+  /* the input vector into the global buffer: 2 KB in 32 B bursts */
+  uint64_t t = 0;
+  for (int k = 0; k < 64; k++) {
+    a.co = (uint32_t)k;
+    t = issue_at_earliest(d.sys, wrgb, &a);
+  }
+  CU_ASSERT_EQUAL(t, 63 * T(s, CCD_L));
+  uint64_t act = issue_at_earliest(d.sys, actab, &a);
+  uint64_t mac = 0;
+  for (int k = 0; k < 64; k++) {
+    a.co = (uint32_t)k;
+    mac = issue_at_earliest(d.sys, macab, &a);
+    if (k == 0) CU_ASSERT_EQUAL(mac, act + 56);
+  }
+  CU_ASSERT_EQUAL(mac, act + 56 + 63 * 2);
+  issue_at_earliest(d.sys, preab, &a);
+  a.ro = 4;
+  uint64_t next = issue_at_earliest(d.sys, actab, &a);
+  CU_ASSERT_EQUAL(next - act, 216);
+  CU_ASSERT_EQUAL((next - act) * s->tck_ps, 108000); /* 108 ns */
+  /* every bank was opened and closed by the all-bank commands */
+  dram_counters c;
+  dram_get_counters(d.sys, &c);
+  CU_ASSERT_EQUAL(c.cmds[macab], 64);
+  CU_ASSERT_EQUAL(c.cmds[DRAM_CMD_ACT], 0);
+  dram_energy e;
+  dram_energy_of(s, &c, &e);
+  CU_ASSERT_DOUBLE_EQUAL(e.other_pj, 2 * 47200.0 + 64 * 1310.0, 1e-6);
+  drv_close(&d);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The API and the controller                                             */
 /* ---------------------------------------------------------------------- */
@@ -564,8 +640,8 @@ static void test_yaml_errors(void) {
                    SIM_EINVAL, "dram.timing_extra", "not a timing name");
   expect_mac_error("{name: MACAB,", "{name: RD,", SIM_EINVAL,
                    "dram.commands", "entry 1: 'RD' is not a new command");
-  expect_mac_error("flags: [col]", "flags: [rd]", SIM_EINVAL,
-                   "dram.commands", "flags rd and wr need col");
+  expect_mac_error("flags: [col]", "flags: [col, rd, wr]", SIM_EINVAL,
+                   "dram.commands", "flags rd and wr exclude each other");
   expect_mac_error("energy_pj: 10.5", "energy_pj: -2", SIM_EINVAL,
                    "dram.commands", "energy_pj must be >= 0");
   expect_mac_error("latency: tMAC}", "latency: tMAX}", SIM_EINVAL,
@@ -854,6 +930,31 @@ static void xfer_bandwidth(const char *preset) {
   dram_spec_fini(&s);
 }
 
+/* Two channels are independent: a transfer in each at once finishes at
+ * the same cycle as each alone, and they wait on their own channels. */
+static void test_xfer_two_channels(void) {
+  dram_spec s;
+  sim_err err = {0};
+  const char *const sets[] = {"dram.controller.refresh=none",
+                              "dram.org.channels=2"};
+  CU_ASSERT_EQUAL_FATAL(spec_from(DDR4, sets, 2, &s, &err), 0);
+  /* rochrababgco: the channel bit lies above ra ba bg co, so each
+   * channel holds 128 KiB runs; one run of each */
+  dram_addr a1 = {1, 0, 0, 0, 0, 0};
+  uint64_t base1 = dram_encode(&s, &a1);
+  const uint64_t bytes = base1;
+  CU_ASSERT_EQUAL(bytes, 128u << 10);
+  xrun alone0 = {.nx = 1, .start = {0}, .bytes = {bytes}};
+  xrun alone1 = {.nx = 1, .start = {base1}, .bytes = {bytes}};
+  xrun both = {.nx = 2, .start = {0, base1}, .bytes = {bytes, bytes}};
+  uint64_t c0 = xfer_run(&s, &alone0), c1 = xfer_run(&s, &alone1);
+  xfer_run(&s, &both);
+  CU_ASSERT_EQUAL(c0, c1);
+  CU_ASSERT_EQUAL(both.done_ps[0], alone0.done_ps[0]);
+  CU_ASSERT_EQUAL(both.done_ps[1], alone1.done_ps[0]);
+  dram_spec_fini(&s);
+}
+
 static void test_xfer_bandwidth_ddr4(void) { xfer_bandwidth(DDR4); }
 static void test_xfer_bandwidth_hbm2(void) { xfer_bandwidth(HBM2); }
 
@@ -894,6 +995,7 @@ static CU_TestInfo k_golden[] = {
     {"API: closed-bank read at tRCD + RL + tBL", test_api_closed_bank_read},
     {"API: fifth ACT waits for tFAW", test_api_faw},
     {"API: added all-bank MAC at its earliest cycle", test_api_added_command},
+    {"API: GDDR6-AiM row as MAC in 108 ns", test_api_aim_row},
     CU_TEST_INFO_NULL};
 
 static CU_TestInfo k_unit[] = {
@@ -904,6 +1006,7 @@ static CU_TestInfo k_unit[] = {
     {"timing_extra and commands errors name key and line", test_yaml_errors},
     {"dram section in another class's file", test_section_in_other_file},
     {"bulk transfers: writes, edges, errors", test_xfer_edges},
+    {"bulk transfers on two channels", test_xfer_two_channels},
     {"bulk transfer bandwidth, DDR4", test_xfer_bandwidth_ddr4},
     {"bulk transfer bandwidth, HBM2", test_xfer_bandwidth_hbm2},
     CU_TEST_INFO_NULL};
