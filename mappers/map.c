@@ -10,10 +10,12 @@
 
 extern const map_ops roofline_map_ops;
 extern const map_ops traffic_map_ops;
+extern const map_ops pim_gpt_map_ops;
 
 static const map_ops *const g_mappers[] = {
     &roofline_map_ops,
     &traffic_map_ops,
+    &pim_gpt_map_ops,
     NULL,
 };
 

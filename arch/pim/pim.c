@@ -1,0 +1,718 @@
+/*
+ * pim.c — the `pim` class: PIM-GPT (Wu, Wang, Lu, npj Unconventional
+ * Computing 2024) on the cycle-accurate DRAM model.  docs/pim.md is the
+ * user view with the validation table.
+ *
+ * Hardware.  A GDDR6-AiM-style memory (`pim.dram`: a whole `dram:`
+ * section, so organisation, timing, currents and the PIM commands are
+ * data) whose banks all compute at once, and an ASIC beside it.
+ *
+ *   PIM commands (declared in the preset under pim.dram.commands, with
+ *   their timing rows under pim.dram.constraints, so the one constraint
+ *   table and the protocol checker cover them):
+ *     WRGB   write 32 B of the input vector into the channel's global
+ *            buffer (broadcast to every bank)
+ *     ACTAB  activate the same row in every bank of the channel
+ *     MACAB  every bank reads one 32 B column (16 bf16) and multiplies it
+ *            with the global buffer's matching 16 elements into its adder
+ *            tree: pim.macs_per_col MACs per bank
+ *     RDMAC  read the banks' MAC results (one bf16 per bank, 32 B)
+ *     PREAB  precharge every bank
+ *   and the standard WR (KV-cache appends) and REF (refresh, issued by
+ *   this model when due: manual refresh on every channel).
+ *
+ *   ASIC (pim.asic): a clock and `lanes` vector lanes; an element-wise op
+ *   costs cycles_per_elem(fn) x elements / lanes cycles (Taylor-series
+ *   exp and GELU, fast inverse square root, Newton-Raphson reciprocal:
+ *   the per-op cycle counts in the preset, each with its derivation).
+ *
+ * Execution.  Units "pim" (one: the memory executes one op at a time,
+ * every bank of every channel together) and "asic" (one), on the generic
+ * executor, so ASIC and PIM work overlap wherever the schedule's
+ * dependencies allow.  A PIM op's traffic comes in three levels the
+ * mapper fills (per instance):
+ *     bank  rd_bytes: weight (or KV-cache) bytes the banks stream through
+ *           their MAC units; wr_bytes: bytes written into the banks (a
+ *           KV-cache append)
+ *     gbuf  wr_bytes: the input vector, broadcast into every channel's
+ *           global buffer (reloaded per pim.gbuf_bytes chunk)
+ *     io    rd_bytes: results read back to the ASIC (all channels)
+ * From these the model derives the command stream of one channel:
+ *     chunks  = ceil(gbuf bytes / gbuf_bytes)       global-buffer loads
+ *     rows    = ceil(bank bytes / channels / row_bytes)  rows per channel
+ *     bursts  = ceil(rows / banks)                  all-bank row bursts
+ *   for each chunk: WRGB x (chunk bytes / 32); then its share of the
+ *   bursts, each ACTAB, MACAB x columns, RDMAC x reads, PREAB, and a REF
+ *   when one is due; reads = ceil(io bytes / channels / 32 / bursts).
+ * Every command issues at its earliest legal cycle (dram_cmd_earliest /
+ * dram_cmd_issue: the DRAM model's constraint table).  The mapper
+ * partitions every matrix evenly over the channels, so all channels run
+ * the same command stream in lock step: channel 0 is simulated and the
+ * others counted the same (its command counts times channels).
+ *
+ * Modes (pim.bundled): per command, every command is an engine event at
+ * its cycle; bundled, one engine event per row burst issues the burst's
+ * commands in a loop.  Both walk the same (advance, issue at earliest)
+ * sequence on the same memory system, so their cycle counts are equal
+ * (test); bundled is faster.
+ *
+ * Energy: DRAM commands from the model's IDD currents and the added
+ * commands' energy_pj (ACTAB, MACAB: pim.md's AiM figures); I/O per bit
+ * for WRGB, RDMAC and WR data on the GDDR6 interface; ASIC per element
+ * operation and static power; DRAM background.  Components: pim.mac
+ * (ACTAB + MACAB + PREAB), pim.io, asic, dram.* (WR, REF, background).
+ */
+#include "arch/pim/pim.h"
+#include "arch/dram/dram.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct pim_asic_cfg {
+  double clock_mhz;
+  double lanes;
+  double elem_cyc;  /* add, sub, mul, max, sum, copy per element */
+  double exp_cyc;   /* Taylor-series exp */
+  double gelu_cyc;  /* Taylor-series GELU (tanh form) */
+  double rsqrt_cyc; /* fast inverse square root + Newton step */
+  double div_cyc;   /* Newton-Raphson reciprocal + multiply */
+  double op_pj;     /* energy per element operation */
+  double static_w;
+} pim_asic_cfg;
+
+typedef struct pim_sec {
+  dram_cfg *dram;
+  int64_t macs_per_col;
+  int64_t gbuf_bytes;
+  double io_pj_per_bit;
+  bool *bundled;
+  pim_asic_cfg *asic;
+} pim_sec;
+
+typedef struct pim_file {
+  ARCH_HEADER_FIELDS;
+  pim_sec *pim;
+} pim_file;
+
+static const cyaml_schema_field_t asic_fields[] = {
+    CYAML_FIELD_FLOAT("clock_mhz", CYAML_FLAG_DEFAULT, pim_asic_cfg,
+                      clock_mhz),
+    CYAML_FIELD_FLOAT("lanes", CYAML_FLAG_DEFAULT, pim_asic_cfg, lanes),
+    CYAML_FIELD_FLOAT("elem_cycles", CYAML_FLAG_DEFAULT, pim_asic_cfg,
+                      elem_cyc),
+    CYAML_FIELD_FLOAT("exp_cycles", CYAML_FLAG_DEFAULT, pim_asic_cfg,
+                      exp_cyc),
+    CYAML_FIELD_FLOAT("gelu_cycles", CYAML_FLAG_DEFAULT, pim_asic_cfg,
+                      gelu_cyc),
+    CYAML_FIELD_FLOAT("rsqrt_cycles", CYAML_FLAG_DEFAULT, pim_asic_cfg,
+                      rsqrt_cyc),
+    CYAML_FIELD_FLOAT("div_cycles", CYAML_FLAG_DEFAULT, pim_asic_cfg,
+                      div_cyc),
+    CYAML_FIELD_FLOAT("op_pj", CYAML_FLAG_DEFAULT, pim_asic_cfg, op_pj),
+    CYAML_FIELD_FLOAT("static_w", CYAML_FLAG_OPTIONAL, pim_asic_cfg,
+                      static_w),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_field_t sec_fields[] = {
+    DRAM_CFG_FIELD("dram", CYAML_FLAG_POINTER, pim_sec, dram),
+    CYAML_FIELD_INT("macs_per_col", CYAML_FLAG_DEFAULT, pim_sec,
+                    macs_per_col),
+    CYAML_FIELD_INT("gbuf_bytes", CYAML_FLAG_DEFAULT, pim_sec, gbuf_bytes),
+    CYAML_FIELD_FLOAT("io_pj_per_bit", CYAML_FLAG_DEFAULT, pim_sec,
+                      io_pj_per_bit),
+    CYAML_FIELD_BOOL_PTR("bundled", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                         pim_sec, bundled),
+    CYAML_FIELD_MAPPING_PTR("asic", CYAML_FLAG_POINTER, pim_sec, asic,
+                            asic_fields),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_field_t file_fields[] = {
+    ARCH_HEADER_SCHEMA(pim_file),
+    CYAML_FIELD_MAPPING_PTR("pim", CYAML_FLAG_POINTER, pim_file, pim,
+                            sec_fields),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_value_t file_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, pim_file, file_fields)};
+
+typedef struct pim_state {
+  dram_spec spec;
+  int c_wrgb, c_actab, c_macab, c_rdmac, c_preab;
+  uint64_t row_bytes;   /* per bank */
+  uint64_t col_bytes;   /* per column access: 32 B */
+  uint64_t gbuf_bytes;
+  uint64_t macs_per_col;
+  double io_pj_bit;
+  int bundled;
+  pim_asic_cfg asic;
+  uint64_t asic_period_ps;
+} pim_state;
+
+static int check_pos(const sim_cfg *c, sim_err *err, const char *key,
+                     double v) {
+  if (!isfinite(v) || !(v > 0))
+    return sim_cfg_fail(c, err, key, "must be > 0 (got %g)", v);
+  return 0;
+}
+
+static void pim_fini(void *state) {
+  pim_state *st = state;
+  if (!st) return;
+  dram_spec_fini(&st->spec);
+  sim_free(st);
+}
+
+static int pim_init(const sim_cfg *c, void **state, sim_err *err) {
+  const pim_file *f = c->data;
+  const pim_sec *s = f->pim;
+  const pim_asic_cfg *a = s->asic;
+  *state = NULL;
+  int rc;
+  if ((rc = check_pos(c, err, "pim.asic.clock_mhz", a->clock_mhz)) ||
+      (rc = check_pos(c, err, "pim.asic.lanes", a->lanes)) ||
+      (rc = check_pos(c, err, "pim.asic.elem_cycles", a->elem_cyc)) ||
+      (rc = check_pos(c, err, "pim.asic.exp_cycles", a->exp_cyc)) ||
+      (rc = check_pos(c, err, "pim.asic.gelu_cycles", a->gelu_cyc)) ||
+      (rc = check_pos(c, err, "pim.asic.rsqrt_cycles", a->rsqrt_cyc)) ||
+      (rc = check_pos(c, err, "pim.asic.div_cycles", a->div_cyc)))
+    return rc;
+  if (!(a->op_pj >= 0) || !(a->static_w >= 0) || !(s->io_pj_per_bit >= 0))
+    return sim_cfg_fail(c, err, "pim.asic.op_pj", "energies must be >= 0");
+  if (s->macs_per_col < 1)
+    return sim_cfg_fail(c, err, "pim.macs_per_col", "must be >= 1");
+  if (s->gbuf_bytes < 32)
+    return sim_cfg_fail(c, err, "pim.gbuf_bytes", "must be >= 32");
+  pim_state *st = sim_calloc(1, sizeof *st);
+  if (!st) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  if ((rc = dram_spec_compile_at(s->dram, c, "pim.dram", f->name, &st->spec,
+                                 err))) {
+    sim_free(st);
+    return rc;
+  }
+  const dram_spec *sp = &st->spec;
+  if (sp->channels < 1) {
+    rc = sim_cfg_fail(c, err, "pim.dram.org.channels", "must be >= 1");
+    goto bad;
+  }
+  const char *need[] = {"WRGB", "ACTAB", "MACAB", "RDMAC", "PREAB"};
+  int *idx[] = {&st->c_wrgb, &st->c_actab, &st->c_macab, &st->c_rdmac,
+                &st->c_preab};
+  for (int i = 0; i < 5; i++) {
+    *idx[i] = dram_cmd_find(sp, need[i]);
+    if (*idx[i] < 0) {
+      rc = sim_cfg_fail(c, err, "pim.dram.commands", "declares no %s "
+                        "command (the PIM commands are WRGB, ACTAB, MACAB, "
+                        "RDMAC, PREAB)", need[i]);
+      goto bad;
+    }
+  }
+  st->col_bytes = sp->line_bytes;
+  st->row_bytes = (uint64_t)sp->columns * sp->device_width / 8;
+  if (st->row_bytes % st->col_bytes) {
+    rc = sim_cfg_fail(c, err, "pim.dram.org.columns", "a row of %llu bytes "
+                      "is not a whole number of %llu-byte column accesses",
+                      (unsigned long long)st->row_bytes,
+                      (unsigned long long)st->col_bytes);
+    goto bad;
+  }
+  if ((uint64_t)s->macs_per_col * 2 != st->col_bytes) {
+    rc = sim_cfg_fail(c, err, "pim.macs_per_col", "%lld bf16 MACs per "
+                      "column do not match a %llu-byte column access (%llu "
+                      "bf16 elements)", (long long)s->macs_per_col,
+                      (unsigned long long)st->col_bytes,
+                      (unsigned long long)(st->col_bytes / 2));
+    goto bad;
+  }
+  st->gbuf_bytes = (uint64_t)s->gbuf_bytes;
+  st->macs_per_col = (uint64_t)s->macs_per_col;
+  st->io_pj_bit = s->io_pj_per_bit;
+  st->bundled = s->bundled ? *s->bundled : 1;
+  st->asic = *a;
+  if (sim_s_to_ps(1e-6 / a->clock_mhz, &st->asic_period_ps) ||
+      st->asic_period_ps < 1) {
+    rc = sim_cfg_fail(c, err, "pim.asic.clock_mhz", "period out of range");
+    goto bad;
+  }
+  *state = st;
+  return 0;
+bad:
+  pim_fini(st);
+  return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* A run                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* One PIM op's command program for channel 0, walked step by step. */
+typedef struct prog {
+  int active;
+  uint64_t token;
+  uint64_t chunks, chunk;      /* global-buffer loads */
+  uint64_t gb_cols;            /* WRGB per full chunk */
+  uint64_t gb_last_cols;       /* WRGB of the last chunk */
+  uint64_t bursts, burst;      /* all-bank row bursts */
+  uint64_t bursts_per_chunk;
+  uint64_t cols, last_cols;    /* MACAB per burst (last burst) */
+  uint64_t reads;              /* RDMAC per burst */
+  uint64_t wr_bursts;          /* KV append: WR commands */
+  uint64_t row;                /* next row address */
+  int phase;                   /* see step() */
+  uint64_t k;                  /* command index within the phase */
+  uint64_t last_cyc;           /* cycle of the last command */
+  int issued, burst_end;       /* what the last step() did */
+  uint64_t data_cyc;           /* its data done (reads: + RL + tBL) */
+} prog;
+
+typedef struct pim_session {
+  const pim_state *st;
+  sim_engine *e;
+  dram_sys *sys;
+  sim_exec_arch a;
+  sim_exec *x;
+  prog p;
+  int lv_bank, lv_gbuf, lv_io;
+  uint64_t asic_elem_ops;      /* element operations on the ASIC */
+  uint64_t asic_busy_ps;
+  int rc;
+  sim_err *err;
+  uint64_t events;
+} pim_session;
+
+static void pim_end(void *session) {
+  pim_session *ss = session;
+  if (!ss) return;
+  dram_sys_free(ss->sys);
+  sim_engine_free(ss->e);
+  sim_free(ss);
+}
+
+static double asic_cycles_per_elem(const pim_asic_cfg *a, int fn) {
+  switch (fn) {
+  case SIM_FN_EXP:
+  case SIM_FN_SUB_EXP: return a->exp_cyc;
+  case SIM_FN_GELU:
+  case SIM_FN_SILU:
+  case SIM_FN_TANH: return a->gelu_cyc;
+  case SIM_FN_RSQRT: return a->rsqrt_cyc;
+  case SIM_FN_DIV: return a->div_cyc;
+  default: return a->elem_cyc;
+  }
+}
+
+/* ASIC ops: compute on its lanes.  (PIM ops go through pim_start.) */
+static int pim_cost(void *ctx, const sim_sched *s, size_t i, double *t_ps,
+                    sim_err *err) {
+  (void)err;
+  const pim_session *ss = ctx;
+  const pim_state *st = ss->st;
+  const sim_sched_op *op = &s->ops[i];
+  /* A MAC on the ASIC (a reduction of partial sums) is one op. */
+  double work = (double)op->elem_ops + (double)op->macs;
+  double cyc = ceil(work * asic_cycles_per_elem(&st->asic, op->fn) /
+                    st->asic.lanes);
+  *t_ps = cyc * (double)st->asic_period_ps;
+  return 0;
+}
+
+/* Advances channel 0 to the command's earliest cycle and issues it. */
+static int issue(pim_session *ss, int cmd, const dram_addr *a) {
+  uint64_t t = dram_cmd_earliest(ss->sys, cmd, a);
+  if (t == SIM_T_NEVER)
+    return sim_err_set(ss->err, SIM_EINTERNAL, "pim: %s can never issue",
+                       ss->st->spec.cmds[cmd].name);
+  if (t > dram_now(ss->sys)) dram_advance(ss->sys, t);
+  int rc = dram_cmd_issue(ss->sys, cmd, a, ss->err);
+  if (rc == 1)
+    rc = sim_err_set(ss->err, SIM_EINTERNAL, "pim: %s refused at its "
+                     "earliest cycle %llu", ss->st->spec.cmds[cmd].name,
+                     (unsigned long long)t);
+  ss->p.last_cyc = t;
+  ss->p.issued = 1;
+  uint64_t done = t + 1;
+  if (ss->st->spec.cmds[cmd].flags & DRAM_CF_RD)
+    done = t + (uint64_t)ss->st->spec.read_delay_cyc;
+  if (ss->st->spec.cmds[cmd].flags & DRAM_CF_WR)
+    done = t + (uint64_t)ss->st->spec.write_delay_cyc;
+  if (done > ss->p.data_cyc) ss->p.data_cyc = done;
+  return rc;
+}
+
+/* Refresh when due (all banks closed: between bursts). */
+static int refresh_if_due(pim_session *ss) {
+  dram_refresh_req rq;
+  if (dram_refresh_due(ss->sys, 0, &rq) || !rq.pending) return 0;
+  /* The request is raised at a cycle: catch up to learn of it. */
+  return issue(ss, rq.cmd, &rq.a);
+}
+
+/* Phases of a program: 0 WRGB of the chunk, 1 ACTAB, 2 MACAB, 3 RDMAC,
+ * 4 PREAB (+ refresh), 5 KV append (ACT, WR..., PRE), 6 done.  step()
+ * issues one command (per-command mode) and returns 1 while more
+ * remain; burst() issues up to the end of the current row burst. */
+static int step(pim_session *ss, int *more) {
+  prog *p = &ss->p;
+  const pim_state *st = ss->st;
+  dram_addr a = {0, 0, 0, 0, (uint32_t)(p->row % st->spec.rows), 0};
+  int rc = 0;
+  *more = 1;
+  p->issued = p->burst_end = 0;
+  switch (p->phase) {
+  case 0: {
+    uint64_t n = p->chunk + 1 == p->chunks ? p->gb_last_cols : p->gb_cols;
+    if (p->k < n) {
+      a.co = (uint32_t)(p->k % st->spec.columns);
+      rc = issue(ss, st->c_wrgb, &a);
+      p->k++;
+      return rc;
+    }
+    p->k = 0;
+    p->phase = p->burst < p->bursts ? 1 : 5;
+    return 0;
+  }
+  case 1:
+    rc = issue(ss, st->c_actab, &a);
+    p->phase = 2;
+    p->k = 0;
+    return rc;
+  case 2: {
+    uint64_t n = p->burst + 1 == p->bursts ? p->last_cols : p->cols;
+    if (p->k < n) {
+      a.co = (uint32_t)p->k;
+      rc = issue(ss, st->c_macab, &a);
+      p->k++;
+      return rc;
+    }
+    p->k = 0;
+    p->phase = 3;
+    return 0;
+  }
+  case 3:
+    if (p->k < p->reads) {
+      rc = issue(ss, st->c_rdmac, &a);
+      p->k++;
+      return rc;
+    }
+    p->k = 0;
+    p->phase = 4;
+    return 0;
+  case 4:
+    rc = issue(ss, st->c_preab, &a);
+    if (!rc) rc = refresh_if_due(ss);
+    p->burst_end = 1;
+    p->row++;
+    p->burst++;
+    p->k = 0;
+    if (p->burst < p->bursts && p->burst % p->bursts_per_chunk == 0 &&
+        p->chunk + 1 < p->chunks) {
+      p->chunk++;
+      p->phase = 0;
+    } else {
+      p->phase = p->burst < p->bursts ? 1 : 5;
+    }
+    return rc;
+  case 5:
+    if (p->k < p->wr_bursts + 2) {
+      uint64_t k = p->k++;
+      a.ro = (uint32_t)((p->row + 7) % st->spec.rows);
+      if (k == 0) return issue(ss, DRAM_CMD_ACT, &a);
+      if (k <= p->wr_bursts) {
+        a.co = (uint32_t)((k - 1) % st->spec.columns);
+        return issue(ss, DRAM_CMD_WR, &a);
+      }
+      rc = issue(ss, DRAM_CMD_PRE, &a);
+      if (!rc) rc = refresh_if_due(ss);
+      p->burst_end = 1;
+      return rc;
+    }
+    p->phase = 6;
+    return 0;
+  default:
+    *more = 0;
+    return 0;
+  }
+}
+
+static void on_cmd(sim_engine *e, void *ctx, uint64_t done);
+
+/* The engine time of a memory cycle. */
+static uint64_t cyc_ps(const pim_session *ss, uint64_t cyc) {
+  return cyc * ss->st->spec.tck_ps;
+}
+
+/* Runs the program: per command (one engine event per command) or
+ * bundled (one per row burst: ACTAB .. PREAB, or a KV append).  Both
+ * issue the same commands at the same cycles; only the events differ.
+ * Schedules the next event, or the op's completion. */
+static void run_prog(pim_session *ss) {
+  prog *p = &ss->p;
+  int more = 1, rc = 0;
+  do {
+    rc = step(ss, &more);
+  } while (!rc && more &&
+           !(ss->st->bundled ? p->burst_end : p->issued));
+  if (rc) {
+    sim_exec_fail(ss->x, rc, ss->err->msg);
+    return;
+  }
+  uint64_t now = sim_now(ss->e);
+  /* Next: when the memory has reached the last command's cycle (nothing
+   * can issue before it), or the op's end when its data is done. */
+  uint64_t t = more ? cyc_ps(ss, dram_now(ss->sys)) : cyc_ps(ss, p->data_cyc);
+  if (t < now) t = now;
+  if (!more) p->active = 0;
+  ss->events++;
+  rc = sim_schedule(ss->e, t, 0, on_cmd, ss, more ? 0 : 1, NULL);
+  if (rc) sim_exec_fail(ss->x, rc, "pim: cannot schedule");
+}
+
+static void on_cmd(sim_engine *e, void *ctx, uint64_t done) {
+  (void)e;
+  pim_session *ss = ctx;
+  if (done) {
+    sim_exec_done(ss->x, ss->p.token);
+    return;
+  }
+  run_prog(ss);
+}
+
+static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+static int pim_start(void *ctx, sim_exec *x, const sim_sched *s, size_t i,
+                     uint64_t iter, uint64_t n_inst, uint64_t token,
+                     sim_err *err) {
+  (void)iter;
+  pim_session *ss = ctx;
+  const pim_state *st = ss->st;
+  const dram_spec *sp = &st->spec;
+  const sim_sched_op *op = &s->ops[i];
+  ss->x = x;
+  ss->err = err;
+  if (op->unit != (uint8_t)sim_sched_find_unit(s, "pim")) return 1;
+  if (ss->p.active)
+    return sim_err_set(err, SIM_EINTERNAL, "pim: two ops on the memory");
+  uint64_t ch = sp->channels, banks = sp->banks * sp->ranks;
+  uint64_t bank_rd = ss->lv_bank >= 0 ? op->rd_bytes[ss->lv_bank] * n_inst : 0;
+  uint64_t bank_wr = ss->lv_bank >= 0 ? op->wr_bytes[ss->lv_bank] * n_inst : 0;
+  uint64_t gb = ss->lv_gbuf >= 0 ? op->wr_bytes[ss->lv_gbuf] * n_inst : 0;
+  uint64_t io = ss->lv_io >= 0 ? op->rd_bytes[ss->lv_io] * n_inst : 0;
+  prog *p = &ss->p;
+  memset(p, 0, sizeof *p);
+  p->active = 1;
+  p->token = token;
+  p->row = (uint64_t)i * 64; /* ops use distinct rows */
+  uint64_t rows = ceil_div(ceil_div(bank_rd, ch), st->row_bytes);
+  p->bursts = ceil_div(rows, banks);
+  p->cols = st->row_bytes / st->col_bytes;
+  /* The last burst: the columns its fullest bank still holds. */
+  uint64_t per_bank = ceil_div(ceil_div(bank_rd, ch), banks);
+  uint64_t rem = per_bank % st->row_bytes;
+  p->last_cols = rem ? ceil_div(rem, st->col_bytes) : p->cols;
+  p->chunks = gb ? ceil_div(gb, st->gbuf_bytes) : 1;
+  if (p->bursts && p->chunks > p->bursts) p->chunks = p->bursts;
+  p->gb_cols = ceil_div(gb < st->gbuf_bytes ? gb : st->gbuf_bytes,
+                        st->col_bytes);
+  uint64_t last_chunk = gb - (p->chunks - 1) * st->gbuf_bytes;
+  p->gb_last_cols = gb ? ceil_div(last_chunk, st->col_bytes) : 0;
+  p->bursts_per_chunk = p->bursts ? ceil_div(p->bursts, p->chunks) : 1;
+  p->reads = p->bursts ? ceil_div(ceil_div(io, ch * st->col_bytes),
+                                  p->bursts) : 0;
+  if (p->bursts && !p->reads) p->reads = 1;
+  p->wr_bursts = bank_wr ? ceil_div(ceil_div(bank_wr, ch), st->col_bytes)
+                         : 0;
+  p->phase = 0;
+  if (!p->bursts && !p->wr_bursts && !gb) p->phase = 6;
+  /* Catch the memory up to now (idle cycles: refresh requests raised). */
+  uint64_t c = ceil_div(sim_now(ss->e), sp->tck_ps);
+  if (c > dram_now(ss->sys)) dram_advance(ss->sys, c);
+  int rc = refresh_if_due(ss);
+  if (rc) return rc;
+  if (p->phase != 0 && p->phase != 6) p->phase = 1;
+  run_prog(ss);
+  return 0;
+}
+
+static int pim_begin(void *state, const sim_cfg *cfg, void **session,
+                     sim_err *err) {
+  (void)cfg;
+  const pim_state *st = state;
+  pim_session *ss = sim_calloc(1, sizeof *ss);
+  *session = NULL;
+  if (!ss || !(ss->e = sim_engine_new())) {
+    pim_end(ss);
+    return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  }
+  ss->st = st;
+  int rc = dram_sys_new(&st->spec, &ss->sys, err);
+  if (rc) {
+    pim_end(ss);
+    return rc;
+  }
+  for (uint32_t ch = 0; ch < st->spec.channels; ch++)
+    dram_refresh_set_manual(ss->sys, ch, 1);
+  sim_exec_arch *a = &ss->a;
+  snprintf(a->units[0].kind, SIM_KIND_MAX, "pim");
+  a->units[0].count = 1;
+  snprintf(a->units[1].kind, SIM_KIND_MAX, "asic");
+  a->units[1].count = 1;
+  a->n_units = 2;
+  const char *lv[] = {"bank", "gbuf", "io"};
+  for (int l = 0; l < 3; l++)
+    snprintf(a->levels[l].name, SIM_KIND_MAX, "%s", lv[l]);
+  a->n_levels = 3; /* all carried by the model: gbps 0 */
+  a->ctx = ss;
+  a->cost = pim_cost;
+  a->start = pim_start;
+  *session = ss;
+  return 0;
+}
+
+static int pim_summarize(void *state, sim_report *rep, sim_err *err);
+
+/* Counters of the one simulated channel, scaled to all channels. */
+static int pim_step(void *session, const sim_sched *sched, sim_report *rep,
+                    sim_err *err) {
+  pim_session *ss = session;
+  const pim_state *st = ss->st;
+  const dram_spec *sp = &st->spec;
+  ss->lv_bank = sim_sched_find_level(sched, "bank");
+  ss->lv_gbuf = sim_sched_find_level(sched, "gbuf");
+  ss->lv_io = sim_sched_find_level(sched, "io");
+  dram_counters c0;
+  dram_get_counters(ss->sys, &c0);
+  sim_exec_result xr;
+  memset(&xr, 0, sizeof xr);
+  int rc = sim_exec_run(ss->e, sched, &ss->a, NULL, &xr, err);
+  if (!rc)
+    rc = arch_exec_report(sched, &xr, st->asic_period_ps, "asic", -1, NULL,
+                          NULL, rep, err);
+  if (rc) {
+    sim_exec_result_fini(&xr);
+    return rc;
+  }
+  /* The memory's time at the step's end, for background energy. */
+  uint64_t end_cyc = ceil_div(sim_now(ss->e), sp->tck_ps);
+  if (end_cyc > dram_now(ss->sys)) dram_advance(ss->sys, end_cyc);
+  dram_counters c1;
+  dram_get_counters(ss->sys, &c1);
+  double nch = (double)sp->channels;
+  uint64_t d[DRAM_CMD_MAX];
+  for (int k = 0; k < DRAM_CMD_MAX; k++) d[k] = c1.cmds[k] - c0.cmds[k];
+  /* Energy, per channel then times channels. */
+  double e_mac = (double)d[st->c_actab] * sp->e_cmd_pj[st->c_actab] +
+                 (double)d[st->c_macab] * sp->e_cmd_pj[st->c_macab] +
+                 (double)d[st->c_preab] * sp->e_cmd_pj[st->c_preab];
+  double io_bits = 8.0 * (double)sp->line_bytes *
+                   (double)(d[st->c_wrgb] + d[st->c_rdmac] +
+                            d[DRAM_CMD_WR]);
+  double e_io = io_bits * st->io_pj_bit +
+                (double)d[st->c_wrgb] * sp->e_cmd_pj[st->c_wrgb] +
+                (double)d[st->c_rdmac] * sp->e_cmd_pj[st->c_rdmac];
+  double e_dram = (double)d[DRAM_CMD_ACT] * sp->e_cmd_pj[DRAM_CMD_ACT] +
+                  (double)d[DRAM_CMD_WR] * sp->e_cmd_pj[DRAM_CMD_WR] +
+                  (double)d[DRAM_CMD_PRE] * sp->e_cmd_pj[DRAM_CMD_PRE] +
+                  (double)d[DRAM_CMD_REF] * sp->e_cmd_pj[DRAM_CMD_REF];
+  double e_bg = ((double)(c1.act_stb_cyc - c0.act_stb_cyc) * sp->e_act_stb_pj +
+                 (double)(c1.pre_stb_cyc - c0.pre_stb_cyc) * sp->e_pre_stb_pj);
+  uint64_t asic_ops = 0;
+  int u_asic = sim_sched_find_unit(sched, "asic");
+  for (size_t i = 0; i < sched->n_ops; i++)
+    if (sched->ops[i].unit == (uint8_t)u_asic)
+      asic_ops += (sched->ops[i].elem_ops + sched->ops[i].macs) *
+                  xr.ops[i].inst;
+  double lat_s = (double)rep->latency_ps * 1e-12;
+  double e_asic = (double)asic_ops * st->asic.op_pj +
+                  st->asic.static_w * lat_s * 1e12;
+  struct {
+    const char *comp;
+    double pj;
+  } en[] = {{"pim.mac", e_mac * nch}, {"pim.io", e_io * nch},
+            {"asic", e_asic},         {"dram.cmd", e_dram * nch},
+            {"dram.background", e_bg * nch}};
+  sim_stats *sts = rep->stats;
+  for (size_t k = 0; k < sizeof en / sizeof en[0]; k++) {
+    int h = sim_stat_register(sts, en[k].comp, "energy", "pJ", SIM_STAT_SUM);
+    if (h < 0) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+    sim_stat_addf(sts, h, en[k].pj);
+  }
+  struct {
+    const char *name;
+    uint64_t v;
+  } cnt[] = {{"macab_cmds", d[st->c_macab]}, {"actab_cmds", d[st->c_actab]},
+             {"wrgb_cmds", d[st->c_wrgb]},   {"rdmac_cmds", d[st->c_rdmac]},
+             {"ref_cmds", d[DRAM_CMD_REF]},  {"wr_cmds", d[DRAM_CMD_WR]},
+             {"act_cmds", d[DRAM_CMD_ACT]}};
+  for (size_t k = 0; k < sizeof cnt / sizeof cnt[0]; k++) {
+    int h = sim_stat_register(sts, "pim", cnt[k].name, "cmd per channel",
+                              SIM_STAT_COUNT);
+    if (h < 0) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+    sim_stat_add(sts, h, cnt[k].v);
+  }
+  int h = sim_stat_register(sts, "asic", "elem_ops", "op", SIM_STAT_COUNT);
+  if (h < 0) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  sim_stat_add(sts, h, asic_ops);
+  /* Off-chip: what crosses the GDDR6 interface (input vectors, results,
+   * KV appends), all channels. */
+  rep->dram_bytes = (uint64_t)(io_bits / 8.0 * nch);
+  uint64_t macs = d[st->c_macab] * st->macs_per_col *
+                  (uint64_t)sp->banks * sp->ranks * sp->channels;
+  rc = sim_report_metric_agg(rep, "pim_macs", (double)macs, SIM_AGG_SUM);
+  sim_exec_result_fini(&xr);
+  if (!rc) rc = pim_summarize((void *)st, rep, err);
+  return rc ? rc : 0;
+}
+
+static int pim_summarize(void *state, sim_report *rep, sim_err *err) {
+  const pim_state *st = state;
+  const sim_stats *s = rep->stats;
+  int hm = sim_stat_find(s, "pim", "macab_cmds");
+  int ha = sim_stat_find(s, "pim", "actab_cmds");
+  if (hm < 0 || ha < 0) return 0;
+  double mac = (double)sim_stat_u64(s, hm), act = (double)sim_stat_u64(s, ha);
+  /* Row hits: column accesses that found their row open (every MACAB
+   * after its row's ACTAB). */
+  double hit = mac > 0 ? (mac - act) / mac : 0;
+  double peak = (double)st->spec.banks * st->spec.ranks * st->spec.channels *
+                (double)st->macs_per_col / ((double)st->spec.tck_ps *
+                                             (double)st->spec.t[DRAM_T_CCD_L]);
+  double macs = sim_report_get(rep, "pim_macs", 0);
+  double lat = (double)rep->latency_ps;
+  int rc = sim_report_metric_agg(rep, "row_hit_rate", hit, SIM_AGG_LAST);
+  if (!rc)
+    rc = sim_report_metric_agg(rep, "pim_util", lat > 0 ? macs / (peak * lat)
+                                                        : 0, SIM_AGG_LAST);
+  if (!rc) rep->util = lat > 0 ? macs / (peak * lat) : 0;
+  return rc ? sim_err_set(err, SIM_ENOMEM, "out of memory") : 0;
+}
+
+uint64_t pim_gbuf_bytes(const arch_model *a) {
+  if (!a || a->ops != &pim_arch_ops || !a->state) return 0;
+  return ((const pim_state *)a->state)->gbuf_bytes;
+}
+
+static int pim_run_sched(void *state, const sim_cfg *cfg,
+                         const sim_sched *sched, sim_report *rep,
+                         sim_err *err) {
+  void *ss = NULL;
+  int rc = pim_begin(state, cfg, &ss, err);
+  if (!rc) rc = pim_step(ss, sched, rep, err);
+  pim_end(ss);
+  return rc;
+}
+
+const arch_ops pim_arch_ops = {
+    .iVersion = 2,
+    .cls = "pim",
+    .summary = "PIM-GPT: GDDR6-AiM banks computing VMMs at command level "
+               "on the DRAM model, plus a vector ASIC",
+    .schema = &file_schema,
+    .init = pim_init,
+    .fini = pim_fini,
+    .run = pim_run_sched,
+    .begin = pim_begin,
+    .step = pim_step,
+    .end = pim_end,
+    .summarize = pim_summarize,
+};
