@@ -116,16 +116,17 @@ static int emit(gmap *m, const kern *k, int64_t wi) {
   tot[1] = k->fp32;
   for (int l = 0; l < 3; l++) tot[2 + l] = k->rd[l], tot[5 + l] = k->wr[l];
   tot[8] = k->sfu;
-  int rem = 0;
-  for (int f = 0; f < 9; f++) rem |= tot[f] % n != 0;
-  uint64_t n_main = rem && n > 1 ? n - 1 : n;
+  /* Two ops, always (so a decode step's schedule keeps its shape): n - 1
+   * blocks of the mean work, rounded down, and one block with the rest,
+   * so every total is exact.  A grid of one block is the second op's
+   * alone (the first then does nothing). */
+  uint64_t n_main = n > 1 ? n - 1 : 1;
   int64_t ids[2] = {-1, -1};
-  for (int part = 0; part < (rem && n > 1 ? 2 : 1); part++) {
+  for (int part = 0; part < 2; part++) {
     uint64_t cnt = part ? 1 : n_main, v[9];
     for (int f = 0; f < 9; f++)
-      v[f] = part ? tot[f] - (tot[f] / n) * n_main : tot[f] / n;
-    if (rem && n == 1)
-      for (int f = 0; f < 9; f++) v[f] = tot[f];
+      v[f] = n == 1 ? (part ? tot[f] : 0)
+                    : part ? tot[f] - (tot[f] / n) * n_main : tot[f] / n;
     sim_sched_op_init(&op, k->name, k->fn, k->prec, m->sm);
     if (part) snprintf(op.name, sizeof op.name, "%.43s.rem", k->name);
     op.layer = k->layer;
@@ -202,6 +203,15 @@ static int gemm_kernel(gmap *m, size_t i) {
   k.kc = GPU_K_GEMM;
   uint64_t tm = cdiv(g.m, GEMM_T), tn = cdiv(g.n, GEMM_T);
   k.blocks = g.batch * tm * tn;
+  /* Split-K (cuBLAS's choice for skinny GEMMs: decode GEMVs): too few
+   * tiles to fill the SMs split the reduction into ks slices of at least
+   * 256, each writing an fp32 partial tile that a second pass adds. */
+  uint64_t ks = 1, slots = (uint64_t)m->p->sms * 2;
+  if (k.blocks < slots) {
+    ks = slots / k.blocks; /* one wave: no tail */
+    if (ks > g.k / 256) ks = g.k / 256 ? g.k / 256 : 1;
+  }
+  k.blocks *= ks;
   k.threads = 256;
   k.regs = 128;
   k.smem_b = 3 * (GEMM_T + GEMM_T) * 32 * 2;
@@ -213,13 +223,22 @@ static int gemm_kernel(gmap *m, size_t i) {
   double panels = (double)g.batch * (double)g.k *
                   ((double)g.m * (double)tn + (double)g.n * (double)tm);
   k.rd[1] = (uint64_t)(panels * eb);
+  if (ks > 1) { /* partials out and back in, fp32 */
+    uint64_t part = g.batch * g.m * g.n * 4 * ks;
+    k.wr[0] += part;
+    k.rd[0] += part;
+    k.rd[1] += part;
+  }
   k.wr[1] = k.wr[0];
-  /* Shared memory: panels written once, A read by 4 warp columns, B by
-   * 2 warp rows. */
+  /* Shared memory: panels written once; A read by each of the 4 warp
+   * columns that have columns, B by each of the 2 warp rows that have
+   * rows (a GEMV's one row: B once). */
+  double ra = (double)(cdiv(g.n, 32) < 4 ? cdiv(g.n, 32) : 4);
+  double rb = (double)(cdiv(g.m, 64) < 2 ? cdiv(g.m, 64) : 2);
   k.wr[2] = k.rd[1];
   k.rd[2] = (uint64_t)((double)g.batch * (double)g.k * eb *
-                       (4.0 * (double)g.m * (double)tn +
-                        2.0 * (double)g.n * (double)tm));
+                       (ra * (double)g.m * (double)tn +
+                        rb * (double)g.n * (double)tm));
   return emit(m, &k, (int64_t)i);
 }
 
@@ -292,8 +311,17 @@ static void qblock(const att *a, uint64_t Br, uint64_t Bc, uint64_t i,
 }
 
 static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
-                        const att *a, attn_alg alg, const map_opts *o) {
+                        const att *a0, attn_alg alg, const map_opts *o) {
   const wl_cascade *w = m->w;
+  /* Decode with GQA/MQA: FA2 packs the j query heads of a KV head as the
+   * rows of one block (seqlen_q x ngroups swapped), so K and V are read
+   * once per KV head and the block's rows are not mostly empty. */
+  att pk = *a0;
+  const att *a = &pk;
+  if (alg != ALG_FLASH && a0->P == 1 && a0->j > 1 && !a0->causal) {
+    pk.P = a0->j;
+    pk.j = 1;
+  }
   const wl_op *q = wl_cascade_op(w, qk), *v = wl_cascade_op(w, av);
   const gpu_params *p = m->p;
   uint64_t heads = a->b * a->g * a->j, eb = (uint64_t)a->eb;
@@ -390,7 +418,9 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
       k.sfu += r * nkv + r;
       k.rd[0] += r * a->e * eb;                   /* Q_i once */
       k.wr[0] += r * a->f * eb + r * 4;           /* O_i and LSE once */
-      k.rd[2] += nkv * 4 * Bc * (a->e + a->f) * eb + r * a->e * eb;
+      /* Every warp with rows (16 per MMA) reads all of K_j and V_j. */
+      uint64_t warps = cdiv(r, 16) < 4 ? cdiv(r, 16) : 4;
+      k.rd[2] += nkv * warps * Bc * (a->e + a->f) * eb + r * a->e * eb;
       k.wr[2] += nkv * Bc * (a->e + a->f) * eb + r * a->e * eb;
       if (ns > 1) { /* partial O, m, l in fp32 for the combine */
         k.wr[0] += ns * r * (a->f + 2) * 4 - r * a->f * eb - r * 4;
@@ -398,12 +428,20 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
     }
   }
   k.fp32 = fp2 / 2;
-  /* K and V come from HBM once per KV head if the heads in flight keep
-   * them in L2, else on every read. */
-  uint64_t kv_head = a->M * (a->e + a->f) * eb;
-  uint64_t in_flight = cdiv((uint64_t)p->sms * 2, Tr * a->j) + 1;
-  uint64_t kv_hbm = (double)(in_flight * kv_head) <= p->l2_b / 2
-                        ? kv_head : kv_l2 * a->j;
+  /* K and V come from HBM once per KV head when the blocks sharing them
+   * (j query heads x Tr query blocks) are resident together and stream
+   * the tiles at one pace, or when the heads in flight keep them in L2;
+   * otherwise once per wave of sharers. */
+  uint32_t occ;
+  int orc = gpu_occupancy(p, k.threads, k.regs, k.smem_b, &occ, m->err);
+  if (orc) return orc;
+  uint64_t slots = (uint64_t)p->sms * occ, n_sh = a->j * Tr;
+  uint64_t kv_head = a->M * (a->e + a->f) * eb, kv_hbm = kv_head;
+  if (n_sh > slots &&
+      (double)((slots / n_sh + 2) * kv_head) > p->l2_b / 2) {
+    kv_hbm = kv_head * cdiv(n_sh, slots);
+    if (kv_hbm > kv_l2 * a->j) kv_hbm = kv_l2 * a->j;
+  }
   k.rd[0] += a->b * a->g * kv_hbm;
   k.rd[1] += kv_l2;
   /* All query heads alike. */

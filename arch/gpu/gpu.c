@@ -68,6 +68,7 @@ typedef struct gpu_eff_tab {
 typedef struct gpu_sec {
   unsigned sms;
   double clock_mhz;
+  double sustained_clock_mhz;
   double smem_per_sm_kb;
   double smem_per_block_kb;
   unsigned regs_per_sm;
@@ -114,6 +115,8 @@ static const cyaml_schema_field_t eff_fields[] = {
 static const cyaml_schema_field_t sec_fields[] = {
     F_UINT(sms),
     F_FLOAT(clock_mhz),
+    CYAML_FIELD_FLOAT("sustained_clock_mhz", CYAML_FLAG_OPTIONAL, gpu_sec,
+                      sustained_clock_mhz),
     F_FLOAT(smem_per_sm_kb),
     F_FLOAT(smem_per_block_kb),
     F_UINT(regs_per_sm),
@@ -187,6 +190,11 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
       (rc = pos(c, err, "gpu.efficiency.elementwise",
                 s->efficiency->elementwise)))
     return rc;
+  if (!isfinite(s->sustained_clock_mhz) || s->sustained_clock_mhz < 0 ||
+      s->sustained_clock_mhz > s->clock_mhz)
+    return sim_cfg_fail(c, err, "gpu.sustained_clock_mhz", "must be in "
+                        "0..gpu.clock_mhz (%g), 0 meaning the boost clock "
+                        "(got %g)", s->clock_mhz, s->sustained_clock_mhz);
   if (s->smem_per_block_kb > s->smem_per_sm_kb)
     return sim_cfg_fail(c, err, "gpu.smem_per_block_kb", "%g KB exceeds "
                         "gpu.smem_per_sm_kb (%g KB)", s->smem_per_block_kb,
@@ -211,6 +219,9 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
   gpu_params *p = &st->p;
   p->sms = s->sms;
   p->clock_mhz = s->clock_mhz;
+  /* Realistic mode computes at the sustained clock; ideal at boost. */
+  p->run_clock_mhz = s->ideal || !(s->sustained_clock_mhz > 0)
+                         ? s->clock_mhz : s->sustained_clock_mhz;
   p->smem_per_sm_b = (uint32_t)(s->smem_per_sm_kb * 1024);
   p->smem_per_block_b = (uint32_t)(s->smem_per_block_kb * 1024);
   p->regs_per_sm = s->regs_per_sm;
@@ -335,7 +346,7 @@ static int gpu_cost(void *ctx, const sim_sched *s, size_t i, double *t_ps,
   const gpu_ctx *c = ctx;
   const gpu_params *p = &c->st->p;
   const sim_sched_op *op = &s->ops[i];
-  double clk_ps = 1e6 / p->clock_mhz;
+  double clk_ps = 1e6 / p->run_clock_mhz;
   if ((int)op->unit == c->host_unit) {
     *t_ps = p->launch_us * 1e6;
     return 0;
@@ -425,12 +436,34 @@ static int gpu_account(const gpu_ctx *c, const sim_sched *s,
     if (hbm >= 0) hbm_b += n * (double)(op->rd_bytes[hbm] + op->wr_bytes[hbm]);
     if (l2 >= 0) l2_b += n * (double)(op->rd_bytes[l2] + op->wr_bytes[l2]);
   }
+  /* SM time per kernel class over all slots: the wall time the class
+   * takes when its kernels fill the GPU (no wave tails), for reports
+   * that split a run into matmul, attention and element-wise time. */
+  double busy[GPU_K_COUNT] = {0}, host = 0;
+  for (size_t i = 0; i < s->n_ops; i++) {
+    const sim_sched_op *op = &s->ops[i];
+    if ((int)op->unit == c->host_unit) {
+      host += xr->ops[i].busy_ps;
+      continue;
+    }
+    unsigned kc = (unsigned)payload_u64(op->payload, "class", GPU_K_GEMM);
+    busy[kc < GPU_K_COUNT ? kc : 0] += xr->ops[i].busy_ps;
+  }
+  double slots = (double)p->sms * c->k_max;
+  static const char *const bk[GPU_K_COUNT] = {"sm_s_gemm", "sm_s_attention",
+                                              "sm_s_elementwise"};
+  int rc = 0;
+  for (int kc = 0; kc < GPU_K_COUNT && !rc; kc++)
+    rc = sim_report_metric_agg(rep, bk[kc], busy[kc] / slots * 1e-12,
+                               SIM_AGG_SUM);
+  if (!rc) rc = sim_report_metric_agg(rep, "host_s_launch", host * 1e-12,
+                                      SIM_AGG_SUM);
   double lat = (double)rep->latency_ps;
   rep->util = lat > 0 ? t_peak / lat : 0;
   snprintf(rep->schedule, sizeof rep->schedule, "%s",
            p->ideal ? "gpu, ideal (100 % of peak, no launch overhead)"
                     : "gpu, thread blocks in waves on SMs");
-  int rc = sim_report_metric_agg(rep, "macs", macs, SIM_AGG_SUM);
+  if (!rc) rc = sim_report_metric_agg(rep, "macs", macs, SIM_AGG_SUM);
   if (!rc) rc = sim_report_metric_agg(rep, "hbm_bytes", hbm_b, SIM_AGG_SUM);
   if (!rc) rc = sim_report_metric_agg(rep, "l2_bytes", l2_b, SIM_AGG_SUM);
   if (!rc)

@@ -35,7 +35,10 @@ typedef enum gpu_kclass {
 
 typedef struct gpu_params {
   uint32_t sms;
-  double clock_mhz;
+  double clock_mhz;           /* boost: the peaks' clock */
+  double run_clock_mhz;       /* the clock blocks compute at: the
+                                 sustained clock under load, boost when
+                                 ideal */
   uint32_t smem_per_sm_b;     /* configurable shared memory per SM */
   uint32_t smem_per_block_b;  /* most one block may allocate */
   uint32_t regs_per_sm;       /* 32-bit registers */
