@@ -223,13 +223,15 @@ static int gemm_kernel(gmap *m, size_t i) {
   double panels = (double)g.batch * (double)g.k *
                   ((double)g.m * (double)tn + (double)g.n * (double)tm);
   k.rd[1] = (uint64_t)(panels * eb);
-  if (ks > 1) { /* partials out and back in, fp32 */
-    uint64_t part = g.batch * g.m * g.n * 4 * ks;
-    k.wr[0] += part;
-    k.rd[0] += part;
-    k.rd[1] += part;
-  }
   k.wr[1] = k.wr[0];
+  if (ks > 1) {
+    /* fp32 partials out and back in: an L2-resident workspace when it
+     * fits half the L2, else through HBM. */
+    uint64_t part = g.batch * g.m * g.n * 4 * ks;
+    k.wr[1] += part;
+    k.rd[1] += part;
+    if ((double)part > m->p->l2_b / 2) k.wr[0] += part, k.rd[0] += part;
+  }
   /* Shared memory: panels written once; A read by each of the 4 warp
    * columns that have columns, B by each of the 2 warp rows that have
    * rows (a GEMV's one row: B once). */
