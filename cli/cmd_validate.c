@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "mappers/map.h"
 #include "cli.h"
 #include "results/res.h"
 
@@ -128,11 +129,28 @@ int cmd_validate(int argc, char **argv) {
       if (w > 0 && (size_t)w < sizeof known - kl) kl += (size_t)w;
       n_suites++;
     }
+  const map_suite *const *ms = map_suites();
+  for (size_t i = 0; ms[i]; i++) {
+    int w = snprintf(known + kl, sizeof known - kl, "%s%s",
+                     n_suites ? ", " : "", ms[i]->name);
+    if (w > 0 && (size_t)w < sizeof known - kl) kl += (size_t)w;
+    n_suites++;
+  }
   for (size_t i = 0; cls[i]; i++) {
     if (!cls[i]->validate || (want && strcmp(want, cls[i]->cls))) continue;
     found = 1;
     cli_progress("validate", k++, n_suites);
     if ((rc = cls[i]->validate(&t, &err))) {
+      sim_val_free(&t);
+      res_db_close(db);
+      return cli_fail(&err);
+    }
+  }
+  for (size_t i = 0; ms[i]; i++) {
+    if (want && strcmp(want, ms[i]->name)) continue;
+    found = 1;
+    cli_progress("validate", k++, n_suites);
+    if ((rc = ms[i]->run(&t, &err))) {
       sim_val_free(&t);
       res_db_close(db);
       return cli_fail(&err);

@@ -11,15 +11,26 @@
 extern const map_ops roofline_map_ops;
 extern const map_ops traffic_map_ops;
 extern const map_ops pim_gpt_map_ops;
+extern const map_ops flash2_map_ops, flash_map_ops, standard_map_ops,
+    flashdecode_map_ops;
 
 static const map_ops *const g_mappers[] = {
     &roofline_map_ops,
     &traffic_map_ops,
     &pim_gpt_map_ops,
+    &flash2_map_ops, &flash_map_ops, &standard_map_ops, &flashdecode_map_ops,
     NULL,
 };
 
 const map_ops *const *map_list(void) { return g_mappers; }
+
+static const map_suite g_gpu_suite = {"gpu", map_gpu_validate};
+static const map_suite *const g_suites[] = {
+    &g_gpu_suite,
+    NULL,
+};
+
+const map_suite *const *map_suites(void) { return g_suites; }
 
 const map_ops *map_find(const char *name) {
   for (int i = 0; g_mappers[i]; i++)

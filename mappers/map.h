@@ -291,4 +291,24 @@ int map_simulate(arch_model *am, const wl_model *m, const wl_opts *o,
                  const map_sim_opts *so, sim_report *rep, sim_sched *first,
                  sim_err *err);
 
+/* Validation suites that need mappers (arch/ cannot map a workload):
+ * `tfsim validate --suite NAME` runs them beside the classes' own. */
+typedef struct map_suite {
+  const char *name; /* "gpu" */
+  int (*run)(sim_val_table *t, sim_err *err);
+} map_suite;
+const map_suite *const *map_suites(void); /* NULL-terminated */
+
+/* gpu_validate.c: the gpu suite and its helpers (tests and benchmarks
+ * use them).  map_gpu_load loads a preset from arch/configs (ideal: with
+ * gpu.ideal=true) with the HBM capacity check off; map_gpu_attn_tflops
+ * runs the FlashAttention-2 paper's forward benchmark (16k tokens,
+ * hidden 2048, head dim d) and returns TFLOPs/s by its convention. */
+int map_gpu_validate(sim_val_table *t, sim_err *err);
+int map_gpu_load(arch_model *am, const char *preset, int ideal,
+                 sim_err *err);
+int map_gpu_attn_tflops(arch_model *am, const char *mapper, uint64_t seq,
+                        uint32_t d, int causal, double *tflops,
+                        sim_err *err);
+
 #endif /* TFSIM_MAP_H */
