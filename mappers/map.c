@@ -25,8 +25,10 @@ static const map_ops *const g_mappers[] = {
 const map_ops *const *map_list(void) { return g_mappers; }
 
 static const map_suite g_gpu_suite = {"gpu", map_gpu_validate};
+static const map_suite g_pim_suite = {"pim", map_pim_validate};
 static const map_suite *const g_suites[] = {
     &g_gpu_suite,
+    &g_pim_suite,
     NULL,
 };
 

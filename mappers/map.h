@@ -311,4 +311,9 @@ int map_gpu_attn_tflops(arch_model *am, const char *mapper, uint64_t seq,
                         uint32_t d, int causal, double *tflops,
                         sim_err *err);
 
+/* pim_validate.c: the pim suite (PIM-GPT's speedups and energy ratios
+ * against the T4 and Xeon baselines computed by the gpu and ideal
+ * classes). */
+int map_pim_validate(sim_val_table *t, sim_err *err);
+
 #endif /* TFSIM_MAP_H */

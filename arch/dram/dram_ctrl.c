@@ -377,6 +377,14 @@ static void recompute_bounds(dram__chan *c) {
       refresh_cand(c, (w << 6) + (uint32_t)__builtin_ctzll(c->dmask[w]));
   uint64_t m = DRAM_NEVER;
   uint32_t pick = DRAM__NIL;
+  if (c->qtotal == 0) {
+    /* Every queue is empty, so every bound is NEVER: no scan (a
+     * command-level driver such as PIM issues with the queues idle). */
+    c->lb_min = DRAM_NEVER;
+    c->pick_b = DRAM__NIL;
+    c->lb_stale = 0;
+    return;
+  }
   uint32_t start = c->rr + 1 == nb ? 0 : c->rr + 1;
   scan_bounds(c, start, nb, &m, &pick);
   scan_bounds(c, 0, start, &m, &pick);

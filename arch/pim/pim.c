@@ -50,6 +50,9 @@
  * the same command stream in lock step: channel 0 is simulated and the
  * others counted the same (its command counts times channels).
  *
+ * pim.check (tests): an independent protocol checker re-verifies every
+ * command against the constraint table; a violation fails the run.
+ *
  * Modes (pim.bundled): per command, every command is an engine event at
  * its cycle; bundled, one engine event per row burst issues the burst's
  * commands in a loop.  Both walk the same (advance, issue at earliest)
@@ -88,6 +91,7 @@ typedef struct pim_sec {
   int64_t gbuf_bytes;
   double io_pj_per_bit;
   bool *bundled;
+  bool *check;
   pim_asic_cfg *asic;
 } pim_sec;
 
@@ -124,6 +128,8 @@ static const cyaml_schema_field_t sec_fields[] = {
                       io_pj_per_bit),
     CYAML_FIELD_BOOL_PTR("bundled", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                          pim_sec, bundled),
+    CYAML_FIELD_BOOL_PTR("check", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                         pim_sec, check),
     CYAML_FIELD_MAPPING_PTR("asic", CYAML_FLAG_POINTER, pim_sec, asic,
                             asic_fields),
     CYAML_FIELD_END};
@@ -146,6 +152,7 @@ typedef struct pim_state {
   uint64_t macs_per_col;
   double io_pj_bit;
   int bundled;
+  int check;            /* attach the protocol checker (tests) */
   pim_asic_cfg asic;
   uint64_t asic_period_ps;
 } pim_state;
@@ -229,6 +236,7 @@ static int pim_init(const sim_cfg *c, void **state, sim_err *err) {
   st->macs_per_col = (uint64_t)s->macs_per_col;
   st->io_pj_bit = s->io_pj_per_bit;
   st->bundled = s->bundled ? *s->bundled : 1;
+  st->check = s->check ? *s->check : 0;
   st->asic = *a;
   if (sim_s_to_ps(1e-6 / a->clock_mhz, &st->asic_period_ps) ||
       st->asic_period_ps < 1) {
@@ -270,6 +278,7 @@ typedef struct pim_session {
   const pim_state *st;
   sim_engine *e;
   dram_sys *sys;
+  dram_checker *ck;    /* pim.check: every command re-verified */
   sim_exec_arch a;
   sim_exec *x;
   prog p;
@@ -285,6 +294,7 @@ static void pim_end(void *session) {
   pim_session *ss = session;
   if (!ss) return;
   dram_sys_free(ss->sys);
+  dram_checker_free(ss->ck);
   sim_engine_free(ss->e);
   sim_free(ss);
 }
@@ -414,7 +424,7 @@ static int step(pim_session *ss, int *more) {
     }
     return rc;
   case 5:
-    if (p->k < p->wr_bursts + 2) {
+    if (p->wr_bursts && p->k < p->wr_bursts + 2) {
       uint64_t k = p->k++;
       a.ro = (uint32_t)((p->row + 7) % st->spec.rows);
       if (k == 0) return issue(ss, DRAM_CMD_ACT, &a);
@@ -552,6 +562,13 @@ static int pim_begin(void *state, const sim_cfg *cfg, void **session,
   }
   for (uint32_t ch = 0; ch < st->spec.channels; ch++)
     dram_refresh_set_manual(ss->sys, ch, 1);
+  if (st->check) {
+    if (dram_checker_new(&st->spec, &ss->ck)) {
+      pim_end(ss);
+      return sim_err_set(err, SIM_ENOMEM, "out of memory");
+    }
+    dram_sys_set_cmd_hook(ss->sys, dram_checker_hook, ss->ck);
+  }
   sim_exec_arch *a = &ss->a;
   snprintf(a->units[0].kind, SIM_KIND_MAX, "pim");
   a->units[0].count = 1;
@@ -585,6 +602,9 @@ static int pim_step(void *session, const sim_sched *sched, sim_report *rep,
   sim_exec_result xr;
   memset(&xr, 0, sizeof xr);
   int rc = sim_exec_run(ss->e, sched, &ss->a, NULL, &xr, err);
+  if (!rc && ss->ck && dram_checker_violations(ss->ck))
+    rc = sim_err_set(err, SIM_EINTERNAL, "pim: protocol checker: %s",
+                     dram_checker_first_error(ss->ck));
   if (!rc)
     rc = arch_exec_report(sched, &xr, st->asic_period_ps, "asic", -1, NULL,
                           NULL, rep, err);
