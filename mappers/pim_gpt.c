@@ -49,6 +49,30 @@ static int pim_gpt_map(const wl_cascade *w, const arch_model *a,
   if (!gb_elems)
     return sim_err_set(err, SIM_EINVAL, "pim-gpt: %s is not a pim "
                        "architecture", a->cfg.path);
+  /* Weights and the KV cache live in the PIM memory; the KV cache in the
+   * space the weights leave (PIM-GPT reserves it). */
+  uint64_t wb = 0, kvb = 0, kv_tok = w->opts.kv + 1;
+  for (size_t t = 0; t < wl_cascade_n_tensors(w); t++) {
+    const wl_tensor *wt = wl_cascade_tensor(w, t);
+    uint64_t e = wt->repeat ? wt->repeat : 1;
+    for (uint32_t d = 0; d < wt->ndim; d++) e *= wt->extent[d];
+    if (wt->kind == WL_T_WEIGHT) wb += e * 2;
+    if (wt->kind == WL_T_KVCACHE) kvb += e * 2;
+  }
+  uint64_t cap = pim_capacity_bytes(a);
+  if (wb > cap)
+    return sim_err_set(err, SIM_EINVAL, "pim-gpt: the weights (%llu bytes) "
+                       "do not fit the PIM memory (%llu bytes)",
+                       (unsigned long long)wb, (unsigned long long)cap);
+  if (kvb > cap - wb) {
+    uint64_t per = kvb / kv_tok;
+    return sim_err_set(err, SIM_EINVAL, "pim-gpt: a KV cache of %llu "
+                       "tokens needs %llu bytes; the space the weights leave "
+                       "(%llu bytes) holds %llu tokens",
+                       (unsigned long long)kv_tok, (unsigned long long)kvb,
+                       (unsigned long long)(cap - wb),
+                       (unsigned long long)(per ? (cap - wb) / per : 0));
+  }
   int rc = map_cascade_tensors(w, out, l_bank, err);
   if (rc) return rc;
   size_t n = wl_cascade_n_ops(w);

@@ -372,19 +372,20 @@ static inline void scan_bounds(const dram__chan *c, uint32_t lo, uint32_t hi,
  * branch-free; queues of several kinds are done after it. */
 static void recompute_bounds(dram__chan *c) {
   const uint32_t nb = c->nbanks;
-  for (uint32_t w = 0; w < c->nwords; w++)
-    while (c->dmask[w])
-      refresh_cand(c, (w << 6) + (uint32_t)__builtin_ctzll(c->dmask[w]));
-  uint64_t m = DRAM_NEVER;
-  uint32_t pick = DRAM__NIL;
   if (c->qtotal == 0) {
-    /* Every queue is empty, so every bound is NEVER: no scan (a
-     * command-level driver such as PIM issues with the queues idle). */
+    /* Every queue is empty, so every bound is NEVER: no scan, and the
+     * dirty queues stay dirty until a request arrives (a command-level
+     * driver such as PIM issues while the queues are idle). */
     c->lb_min = DRAM_NEVER;
     c->pick_b = DRAM__NIL;
     c->lb_stale = 0;
     return;
   }
+  for (uint32_t w = 0; w < c->nwords; w++)
+    while (c->dmask[w])
+      refresh_cand(c, (w << 6) + (uint32_t)__builtin_ctzll(c->dmask[w]));
+  uint64_t m = DRAM_NEVER;
+  uint32_t pick = DRAM__NIL;
   uint32_t start = c->rr + 1 == nb ? 0 : c->rr + 1;
   scan_bounds(c, start, nb, &m, &pick);
   scan_bounds(c, 0, start, &m, &pick);

@@ -145,6 +145,8 @@ static const cyaml_schema_value_t file_schema = {
 
 typedef struct pim_state {
   dram_spec spec;
+  dram_spec one;        /* spec with one channel: the one simulated (a
+                           shallow copy sharing spec's tables) */
   int c_wrgb, c_actab, c_macab, c_rdmac, c_preab;
   uint64_t row_bytes;   /* per bank */
   uint64_t col_bytes;   /* per column access: 32 B */
@@ -232,6 +234,10 @@ static int pim_init(const sim_cfg *c, void **state, sim_err *err) {
                       (unsigned long long)(st->col_bytes / 2));
     goto bad;
   }
+  /* Channels run the same stream in lock step: simulate one. */
+  st->one = st->spec;
+  st->one.channels = 1;
+  st->one.capacity_bytes = st->spec.capacity_bytes / st->spec.channels;
   st->gbuf_bytes = (uint64_t)s->gbuf_bytes;
   st->macs_per_col = (uint64_t)s->macs_per_col;
   st->io_pj_bit = s->io_pj_per_bit;
@@ -272,6 +278,16 @@ typedef struct prog {
   uint64_t last_cyc;           /* cycle of the last command */
   int issued, burst_end;       /* what the last step() did */
   uint64_t data_cyc;           /* its data done (reads: + RL + tBL) */
+  /* Bundled mode's steady state: the issue cycles of the burst in
+   * progress and of the one before, relative to their ACTAB. */
+#define PIM_BURST_MAX 256
+  uint64_t cur[PIM_BURST_MAX], prev[PIM_BURST_MAX];
+  uint32_t n_cur, n_prev;
+  uint64_t act_cur, act_prev, gap_prev; /* ACTAB cycles, their distance */
+  int plain_prev;              /* the previous burst had no refresh */
+  int cur_ref;                 /* this burst issued a refresh */
+  uint64_t force_act;          /* > 0: issue this burst at steady offsets
+                                  from this ACTAB cycle */
 } prog;
 
 typedef struct pim_session {
@@ -283,6 +299,8 @@ typedef struct pim_session {
   sim_exec *x;
   prog p;
   int lv_bank, lv_gbuf, lv_io;
+  uint64_t skip_cmds[DRAM_CMD_MAX]; /* commands of skipped bursts */
+  uint64_t skip_open;          /* their cycles with the banks open */
   uint64_t asic_elem_ops;      /* element operations on the ASIC */
   uint64_t asic_busy_ps;
   int rc;
@@ -329,10 +347,25 @@ static int pim_cost(void *ctx, const sim_sched *s, size_t i, double *t_ps,
 
 /* Advances channel 0 to the command's earliest cycle and issues it. */
 static int issue(pim_session *ss, int cmd, const dram_addr *a) {
+  prog *p = &ss->p;
   uint64_t t = dram_cmd_earliest(ss->sys, cmd, a);
   if (t == SIM_T_NEVER)
     return sim_err_set(ss->err, SIM_EINTERNAL, "pim: %s can never issue",
                        ss->st->spec.cmds[cmd].name);
+  if (p->force_act && p->n_cur < p->n_prev) {
+    /* A burst after skipped ones, at the steady offsets: its predecessor
+     * was skipped, so its constraints are looser, never tighter. */
+    uint64_t tf = p->force_act + p->prev[p->n_cur];
+    if (t > tf)
+      return sim_err_set(ss->err, SIM_EINTERNAL, "pim: %s cannot issue at "
+                         "its steady cycle %llu (earliest %llu)",
+                         ss->st->spec.cmds[cmd].name,
+                         (unsigned long long)tf, (unsigned long long)t);
+    t = tf;
+  }
+  if (cmd == ss->st->c_actab) p->act_cur = t;
+  if (p->n_cur < PIM_BURST_MAX) p->cur[p->n_cur] = t - p->act_cur;
+  p->n_cur++;
   if (t > dram_now(ss->sys)) dram_advance(ss->sys, t);
   int rc = dram_cmd_issue(ss->sys, cmd, a, ss->err);
   if (rc == 1)
@@ -354,8 +387,72 @@ static int issue(pim_session *ss, int cmd, const dram_addr *a) {
 static int refresh_if_due(pim_session *ss) {
   dram_refresh_req rq;
   if (dram_refresh_due(ss->sys, 0, &rq) || !rq.pending) return 0;
-  /* The request is raised at a cycle: catch up to learn of it. */
+  ss->p.cur_ref = 1;
   return issue(ss, rq.cmd, &rq.a);
+}
+
+/* Bundled mode, after a burst's PREAB (and refresh check): when this
+ * burst repeats the previous one exactly (the same issue offsets from its
+ * ACTAB, the same distance from the previous ACTAB, no refresh in
+ * either), every following burst of the same shape repeats it too until
+ * a refresh request is raised or the shape changes: the AiM constraints
+ * reach back one burst at most (tRFC, the longest, is shorter than a
+ * burst) and nothing else touches the channel.  So the bursts in between
+ * are counted, not issued, and the last of them is issued at its steady
+ * cycles, so the burst after it sees a real predecessor.  Per-command
+ * mode issues every one; the tests compare the two. */
+static void skip_steady(pim_session *ss) {
+  prog *p = &ss->p;
+  const pim_state *st = ss->st;
+  int plain = !p->cur_ref && p->n_cur <= PIM_BURST_MAX;
+  uint64_t gap = p->act_cur - p->act_prev;
+  int steady = plain && p->plain_prev && p->n_cur == p->n_prev &&
+               gap == p->gap_prev && p->burst >= 2 &&
+               !memcmp(p->cur, p->prev, p->n_cur * sizeof p->cur[0]);
+  p->force_act = 0;
+  if (steady && st->bundled) {
+    /* Bursts left of this shape: not the op's last, not past the chunk. */
+    uint64_t end = p->bursts - 1; /* the last may be narrower */
+    if (p->chunks > 1) {
+      uint64_t ce = (p->chunk + 1) * p->bursts_per_chunk;
+      if (ce < end) end = ce;
+    }
+    uint64_t left = end > p->burst ? end - p->burst : 0; /* identical */
+    /* Their refresh checks must come before the next request. */
+    dram_refresh_req rq;
+    uint64_t pre_off = p->cur[p->n_cur - 1];
+    if (!dram_refresh_due(ss->sys, 0, &rq) && !rq.pending &&
+        rq.next_cyc != SIM_T_NEVER && left >= 2) {
+      uint64_t lim = rq.next_cyc;
+      uint64_t room = lim > p->act_cur + pre_off + 1
+                          ? (lim - (p->act_cur + pre_off + 1)) / gap
+                          : 0;
+      if (room < left) left = room;
+    }
+    if (left >= 2) {
+      uint64_t s = left - 1; /* counted; the next one is forced */
+      uint64_t per[5] = {1, p->cols, p->reads, 1, 0};
+      int cmd[4] = {st->c_actab, st->c_macab, st->c_rdmac, st->c_preab};
+      for (int k = 0; k < 4; k++) ss->skip_cmds[cmd[k]] += s * per[k];
+      ss->skip_open += s * pre_off;
+      p->burst += s;
+      p->row += s;
+      p->force_act = p->act_cur + (s + 1) * gap;
+    }
+  }
+  memcpy(p->prev, p->cur, (p->n_cur < PIM_BURST_MAX ? p->n_cur
+                                                    : PIM_BURST_MAX) *
+                              sizeof p->cur[0]);
+  p->n_prev = p->n_cur;
+  p->gap_prev = gap;
+  p->act_prev = p->act_cur;
+  p->plain_prev = plain;
+  if (p->force_act) {
+    /* The forced burst's predecessor is a skipped one, one gap before. */
+    p->act_prev = p->force_act - gap;
+  }
+  p->n_cur = 0;
+  p->cur_ref = 0;
 }
 
 /* Phases of a program: 0 WRGB of the chunk, 1 ACTAB, 2 MACAB, 3 RDMAC,
@@ -383,6 +480,8 @@ static int step(pim_session *ss, int *more) {
     return 0;
   }
   case 1:
+    p->n_cur = 0; /* a burst's record starts at its ACTAB */
+    p->cur_ref = 0;
     rc = issue(ss, st->c_actab, &a);
     p->phase = 2;
     p->k = 0;
@@ -415,6 +514,7 @@ static int step(pim_session *ss, int *more) {
     p->row++;
     p->burst++;
     p->k = 0;
+    if (!rc) skip_steady(ss);
     if (p->burst < p->bursts && p->burst % p->bursts_per_chunk == 0 &&
         p->chunk + 1 < p->chunks) {
       p->chunk++;
@@ -555,15 +655,14 @@ static int pim_begin(void *state, const sim_cfg *cfg, void **session,
     return sim_err_set(err, SIM_ENOMEM, "out of memory");
   }
   ss->st = st;
-  int rc = dram_sys_new(&st->spec, &ss->sys, err);
+  int rc = dram_sys_new(&st->one, &ss->sys, err);
   if (rc) {
     pim_end(ss);
     return rc;
   }
-  for (uint32_t ch = 0; ch < st->spec.channels; ch++)
-    dram_refresh_set_manual(ss->sys, ch, 1);
+  dram_refresh_set_manual(ss->sys, 0, 1);
   if (st->check) {
-    if (dram_checker_new(&st->spec, &ss->ck)) {
+    if (dram_checker_new(&st->one, &ss->ck)) {
       pim_end(ss);
       return sim_err_set(err, SIM_ENOMEM, "out of memory");
     }
@@ -599,6 +698,8 @@ static int pim_step(void *session, const sim_sched *sched, sim_report *rep,
   ss->lv_io = sim_sched_find_level(sched, "io");
   dram_counters c0;
   dram_get_counters(ss->sys, &c0);
+  memset(ss->skip_cmds, 0, sizeof ss->skip_cmds);
+  ss->skip_open = 0;
   sim_exec_result xr;
   memset(&xr, 0, sizeof xr);
   int rc = sim_exec_run(ss->e, sched, &ss->a, NULL, &xr, err);
@@ -619,7 +720,11 @@ static int pim_step(void *session, const sim_sched *sched, sim_report *rep,
   dram_get_counters(ss->sys, &c1);
   double nch = (double)sp->channels;
   uint64_t d[DRAM_CMD_MAX];
-  for (int k = 0; k < DRAM_CMD_MAX; k++) d[k] = c1.cmds[k] - c0.cmds[k];
+  for (int k = 0; k < DRAM_CMD_MAX; k++)
+    d[k] = c1.cmds[k] - c0.cmds[k] + ss->skip_cmds[k];
+  /* Skipped bursts: the memory saw their cycles with the banks closed. */
+  c1.act_stb_cyc += ss->skip_open;
+  c1.pre_stb_cyc -= ss->skip_open;
   /* Energy, per channel then times channels. */
   double e_mac = (double)d[st->c_actab] * sp->e_cmd_pj[st->c_actab] +
                  (double)d[st->c_macab] * sp->e_cmd_pj[st->c_macab] +
@@ -710,6 +815,11 @@ static int pim_summarize(void *state, sim_report *rep, sim_err *err) {
 uint64_t pim_gbuf_bytes(const arch_model *a) {
   if (!a || a->ops != &pim_arch_ops || !a->state) return 0;
   return ((const pim_state *)a->state)->gbuf_bytes;
+}
+
+uint64_t pim_capacity_bytes(const arch_model *a) {
+  if (!a || a->ops != &pim_arch_ops || !a->state) return 0;
+  return ((const pim_state *)a->state)->spec.capacity_bytes;
 }
 
 static int pim_run_sched(void *state, const sim_cfg *cfg,

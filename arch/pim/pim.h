@@ -11,6 +11,9 @@
  * of class pim. */
 uint64_t pim_gbuf_bytes(const arch_model *a);
 
+/* The memory's capacity in bytes (all channels), 0 when not pim. */
+uint64_t pim_capacity_bytes(const arch_model *a);
+
 extern const arch_ops pim_arch_ops;
 
 #endif
