@@ -158,7 +158,30 @@ static void test_bad_config(void) {
   bad("pim.gbuf_bytes=16", "pim.gbuf_bytes: must be >= 32");
 }
 
+/* More KV tokens than the reserved space: the error says how many fit. */
+static void test_kv_space(void) {
+  arch_model am;
+  CU_ASSERT_EQUAL_FATAL(load(&am, NULL, 0), 0);
+  wl_model m;
+  wl_opts o;
+  sim_err err = {0};
+  wl_model_find("gpt2-xl", &m, &err);
+  m.max_pos = 100000;
+  wl_opts_default(&o);
+  o.phase = WL_DECODE;
+  o.kv = 50000;
+  sim_report r;
+  sim_report_init(&r);
+  CU_ASSERT_EQUAL(map_simulate(&am, &m, &o, NULL, &r, NULL, &err),
+                  SIM_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "a KV cache of 50001 tokens"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "holds"));
+  sim_report_fini(&r);
+  arch_unload(&am);
+}
+
 static CU_TestInfo tests[] = {
+    {"KV cache beyond the reserved space", test_kv_space},
     {"golden: two all-bank row bursts", test_golden_bursts},
     {"bundled equals per command (checker on)",
      test_bundled_equals_per_command},
