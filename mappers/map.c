@@ -9,9 +9,15 @@
 #include <string.h>
 
 extern const map_ops roofline_map_ops;
+extern const map_ops naive_map_ops;
+extern const map_ops tinyengine_map_ops;
+extern const map_ops mcuformer_map_ops;
 
 static const map_ops *const g_mappers[] = {
     &roofline_map_ops,
+    &naive_map_ops,
+    &tinyengine_map_ops,
+    &mcuformer_map_ops,
     NULL,
 };
 
