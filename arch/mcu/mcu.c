@@ -139,7 +139,9 @@ static int mcu_cost(void *vctx, const sim_sched *s, size_t i, double *t_ps,
   double cyc = (op->macs ? (double)op->macs / mpc : 0) +
                (double)op->elem_ops * c->st->elem_cycles +
                c->st->overhead_cycles;
-  *t_ps = cyc * 1e6 / c->st->mhz;
+  /* An op takes whole core cycles, so the reported cycle count is exact
+   * at the (rounded) clock period. */
+  *t_ps = ceil(cyc - 1e-9) * (double)c->st->period_ps;
   if (c->ext_bytes[i] > 0) *t_ps += c->ext_bytes[i] * 1e6 / c->st->ext_mbps;
   return 0;
 }
@@ -218,7 +220,7 @@ static int mcu_account(const mcu_ctx *c, const sim_sched *s,
     macs += op->macs * n;
     if (op->macs)
       t_mac_ps += (double)(op->macs * n) / st->macs_per_cycle[op->prec] *
-                  1e6 / st->mhz;
+                  (double)st->period_ps;
     ext_rd += c->ext_bytes[i] * (double)n;
   }
   double lat = (double)rep->latency_ps;

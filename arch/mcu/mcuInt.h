@@ -20,8 +20,10 @@
  *
  *   compute(op) = macs / macs_per_cycle(prec) + elem_ops * elem_cycles
  *                 + op_overhead_cycles                      [cycles]
- *   time(op)    = compute / clock + ext_bytes(op) / ext_flash_mbps
+ *   time(op)    = ceil(compute) x period + ext_bytes(op) / ext_flash_mbps
  *
+ * (an op takes whole cycles, so the reported cycle count is exact at the
+ * clock period rounded to the picosecond).
  * macs_per_cycle is the throughput of a kernel library's int8 inner loops
  * on that core (a physical efficiency: SMLAD does two 16x16 MACs per
  * instruction, int8 needs SXTB16 unpacking, so the ceiling is 2 and real
