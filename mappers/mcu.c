@@ -27,6 +27,8 @@
  *                   is live (computed by the same in-place rules on
  *                   per-token sizes).  The MLP weights stream from flash
  *                   once per token.
+ *     mlp_tokens    tokens per fused step (default 1): t working sets
+ *                   live at once, the MLP weights read N / t times.
  *     overwrite     token overwriting: the fused op writes each output
  *                   token over its input token (the residual stream is one
  *                   buffer).
@@ -54,6 +56,7 @@
 
 typedef struct mcu_opts {
   int inplace, head_by_head, fuse_mlp, overwrite, patch_rows;
+  uint64_t mlp_tokens; /* tokens per fused MLP step (0: 1) */
 } mcu_opts;
 
 typedef struct mctx {
@@ -64,6 +67,7 @@ typedef struct mctx {
   size_t nt;         /* cascade tensors */
   uint32_t *root;    /* alias root per cascade tensor */
   int32_t *last_rd;  /* last cascade op reading the tensor, -1 */
+  int32_t *cls_last; /* per root: last reader of its class, -1 */
   uint32_t *writers; /* ops writing (part of) the tensor */
   int32_t *newidx;   /* cascade op -> last emitted schedule op, -1 */
   int32_t *layer_of; /* per emitted op: cascade layer */
@@ -77,12 +81,18 @@ static uint32_t find(const mctx *c, uint32_t t) {
   return t;
 }
 
-/* Last cascade op reading any tensor of t's alias class. */
-static int32_t class_last(const mctx *c, uint32_t r) {
-  int32_t l = -1;
-  for (size_t t = 0; t < c->nt; t++)
-    if (find(c, (uint32_t)t) == r && c->last_rd[t] > l) l = c->last_rd[t];
-  return l;
+/* Last cascade op reading any tensor of t's alias class (kept per root
+ * as classes merge). */
+static int32_t class_last(const mctx *c, uint32_t t) {
+  return c->cls_last[find(c, t)];
+}
+
+/* Merges t's class into root r's. */
+static void merge(mctx *c, uint32_t t, uint32_t r) {
+  uint32_t a = find(c, t);
+  if (a == r) return;
+  c->root[a] = r;
+  if (c->cls_last[a] > c->cls_last[r]) c->cls_last[r] = c->cls_last[a];
 }
 
 static int is_weight(const mctx *c, uint32_t t) {
@@ -118,7 +128,7 @@ static void plan_aliases(mctx *c) {
           class_last(c, a) != (int32_t)i ||
           wl_op_out_bytes(c->w, op) != tbytes(c, a))
         continue;
-      c->root[a] = find(c, o);
+      merge(c, a, find(c, o));
       continue;
     }
     if (!c->o.inplace || !writes_whole(c, op)) continue;
@@ -133,7 +143,7 @@ static void plan_aliases(mctx *c) {
       if (tbytes(c, a) != tbytes(c, o)) continue;
       if (wl_cascade_tensor(c->w, a)->kind == WL_T_KVCACHE) continue;
       if (class_last(c, a) != (int32_t)i) continue;
-      c->root[o] = a;
+      merge(c, o, a);
       break;
     }
   }
@@ -334,32 +344,46 @@ static int emit_fused_mlp(mctx *c, size_t a, size_t b) {
   }
   sim_free(seen_w);
   if (bad || ext_out < 0 || n_in == 0) return 1;
-  /* The per-token working set: the range's own tensors at one token's
-   * size, live from their first to their last op in the range. */
-  uint64_t tok_peak = 0;
-  for (size_t i = a; i <= b; i++) {
-    uint64_t live = 0;
-    for (size_t t = 0; t < nt; t++) {
-      if (find(c, (uint32_t)t) != t || is_weight(c, (uint32_t)t)) continue;
+  /* The per-token working set: the range's own tensors (alias roots) at
+   * one token's size, live from their first to their last op in the
+   * range.  Only tensors the range touches are looked at: O(range^2). */
+  enum { MAXT = 3 * 64 };
+  uint32_t own[MAXT];
+  size_t lo[MAXT], hi[MAXT], n_own = 0;
+  if (b - a + 1 > 64) return 1;
+  for (size_t j = a; j <= b; j++) {
+    const wl_op *op = wl_cascade_op(w, j);
+    for (uint32_t k = 0; k <= op->n_in; k++) {
+      uint32_t t = k < op->n_in ? op->in[k].tensor : op->out.tensor;
+      if (is_weight(c, t)) continue;
+      t = find(c, t);
       if ((int32_t)t == ext_out) continue;
       int ext = 0;
       for (unsigned q = 0; q < n_in; q++) ext |= ext_in[q] == (int32_t)t;
       if (ext) continue;
-      size_t lo = SIZE_MAX, hi = 0;
-      for (size_t j = a; j <= b; j++) {
-        const wl_op *op = wl_cascade_op(w, j);
-        int touch = find(c, op->out.tensor) == t;
-        for (uint32_t k = 0; k < op->n_in; k++)
-          touch |= find(c, op->in[k].tensor) == t;
-        if (touch) {
-          if (j < lo) lo = j;
-          hi = j;
-        }
+      size_t q = 0;
+      while (q < n_own && own[q] != t) q++;
+      if (q == n_own) {
+        own[n_own] = t;
+        lo[n_own++] = j;
       }
-      if (lo <= i && i <= hi) live += (tbytes(c, (uint32_t)t) + ntok - 1) / ntok;
+      hi[q] = j;
     }
+  }
+  uint64_t tok_peak = 0;
+  for (size_t i = a; i <= b; i++) {
+    uint64_t live = 0;
+    for (size_t q = 0; q < n_own; q++)
+      if (lo[q] <= i && i <= hi[q])
+        live += (tbytes(c, own[q]) + ntok - 1) / ntok;
     if (live > tok_peak) tok_peak = live;
   }
+  /* t tokens per step: t working sets live, the weights read once per
+   * step. */
+  uint64_t tstep = c->o.mlp_tokens ? c->o.mlp_tokens : 1;
+  if (tstep > ntok) tstep = ntok;
+  uint64_t steps = (ntok + tstep - 1) / tstep;
+  tok_peak *= tstep;
   const wl_op *op0 = wl_cascade_op(w, a);
   char nm[SIM_NAME_MAX];
   int layer = op0->layer;
@@ -383,7 +407,7 @@ static int emit_fused_mlp(mctx *c, size_t a, size_t b) {
     s.rd_bytes[c->sram] += tbytes(c, (uint32_t)ext_in[q]);
   }
   s.in[s.n_in++] = wt;
-  s.rd_bytes[c->flash] = wsum * ntok; /* weights again for every token */
+  s.rd_bytes[c->flash] = wsum * steps; /* the weights again every step */
   s.out[s.n_out++] = ext_out;
   s.out[s.n_out++] = st;
   s.wr_bytes[c->sram] = tbytes(c, (uint32_t)ext_out);
@@ -444,6 +468,8 @@ static int emit_patch_rows(mctx *c, size_t i) {
   s.macs /= rows;
   s.elem_ops /= rows;
   for (int l = 0; l < SIM_LEVEL_MAX; l++) {
+    /* Every row of patches needs the whole conv kernel again. */
+    if (l == c->flash) continue;
     s.rd_bytes[l] /= rows;
     s.wr_bytes[l] /= rows;
   }
@@ -516,9 +542,10 @@ static int mcu_map(const wl_cascade *w, const mcu_opts *o, sim_sched *out,
       out->tensors[t].level = (int16_t)c.flash;
   c.root = sim_calloc(nt ? nt : 1, sizeof *c.root);
   c.last_rd = sim_calloc(nt ? nt : 1, sizeof *c.last_rd);
+  c.cls_last = sim_calloc(nt ? nt : 1, sizeof *c.cls_last);
   c.writers = sim_calloc(nt ? nt : 1, sizeof *c.writers);
   c.newidx = sim_calloc(n ? n : 1, sizeof *c.newidx);
-  if (!c.root || !c.last_rd || !c.writers || !c.newidx) {
+  if (!c.root || !c.last_rd || !c.cls_last || !c.writers || !c.newidx) {
     rc = sim_err_set(err, SIM_ENOMEM, "out of memory");
     goto out;
   }
@@ -533,6 +560,7 @@ static int mcu_map(const wl_cascade *w, const mcu_opts *o, sim_sched *out,
     c.writers[op->out.tensor]++;
     c.newidx[i] = -1;
   }
+  memcpy(c.cls_last, c.last_rd, nt * sizeof *c.cls_last);
   plan_aliases(&c);
   for (size_t i = 0; i < n && !rc;) {
     const wl_op *op = wl_cascade_op(w, i);
@@ -579,6 +607,7 @@ static int mcu_map(const wl_cascade *w, const mcu_opts *o, sim_sched *out,
 out:
   sim_free(c.root);
   sim_free(c.last_rd);
+  sim_free(c.cls_last);
   sim_free(c.writers);
   sim_free(c.newidx);
   sim_free(c.layer_of);
@@ -609,7 +638,8 @@ static int mcuformer_map(const wl_cascade *w, const arch_model *a,
                  .head_by_head = map_opt_bool(o, "head_by_head"),
                  .fuse_mlp = map_opt_bool(o, "fuse_mlp"),
                  .overwrite = map_opt_bool(o, "overwrite"),
-                 .patch_rows = map_opt_bool(o, "patch_rows")};
+                 .patch_rows = map_opt_bool(o, "patch_rows"),
+                 .mlp_tokens = (uint64_t)map_opt_int(o, "mlp_tokens")};
   return mcu_map(w, &mo, out, err);
 }
 
@@ -624,6 +654,9 @@ static const map_opt_def mcuformer_opts[] = {
      .help = "token overwriting: the fused MLP writes over its input"},
     {.key = "patch_rows", .type = MAP_OPT_BOOL, .dflt = "true",
      .help = "patch embedding one row of patches at a time"},
+    {.key = "mlp_tokens", .type = MAP_OPT_INT, .dflt = "1", .imin = 1,
+     .imax = 1000000,
+     .help = "tokens per fused MLP step: more SRAM, fewer weight reads"},
     {0}};
 
 const map_ops naive_map_ops = {

@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const cyaml_schema_field_t energy_fields[] = {
@@ -142,7 +143,10 @@ static int mcu_cost(void *vctx, const sim_sched *s, size_t i, double *t_ps,
   /* An op takes whole core cycles, so the reported cycle count is exact
    * at the (rounded) clock period. */
   *t_ps = ceil(cyc - 1e-9) * (double)c->st->period_ps;
-  if (c->ext_bytes[i] > 0) *t_ps += c->ext_bytes[i] * 1e6 / c->st->ext_mbps;
+  /* Without an external flash the overflow has nowhere to be read from:
+   * the run is priced as if it were on chip and reported as not fitting. */
+  if (c->ext_bytes[i] > 0 && c->st->ext_mbps > 0)
+    *t_ps += c->ext_bytes[i] * 1e6 / c->st->ext_mbps;
   return 0;
 }
 
@@ -153,30 +157,78 @@ static double mcu_op_pj(void *vctx, const sim_sched *s, size_t i,
   return (double)inst * c->ext_bytes[i] * c->st->e.ext_flash_byte_pj;
 }
 
-/* Weights fill the internal flash in tensor order; what is left goes to
- * the external flash. */
+/* Weights to flash: the most-read bytes go to the internal flash (a
+ * deployment links its hot weights there).  A weight's read intensity is
+ * the flash bytes its readers read from it (an op's flash traffic shared
+ * among its weights by size, x instances x iterations) per byte stored
+ * (bytes x iterations); ties go to the earlier use, then the lower id.
+ * The internal flash is filled in that order; the tensor at the boundary
+ * is split (a fraction of its copies lies outside), the rest is external.
+ * The same weights grouped or unrolled get the same split, so a layer
+ * stack costs the same either way. */
+typedef struct wrank {
+  double intensity;
+  size_t first, id;
+  uint64_t stored;
+} wrank;
+
+static int cmp_wrank(const void *a, const void *b) {
+  const wrank *x = a, *y = b;
+  if (x->intensity != y->intensity) return x->intensity > y->intensity ? -1 : 1;
+  if (x->first != y->first) return x->first < y->first ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static int place_flash(mcu_ctx *c, const sim_sched *s, sim_err *err) {
-  c->ext_frac = sim_calloc(s->n_tensors ? s->n_tensors : 1, sizeof(double));
+  size_t nt = s->n_tensors ? s->n_tensors : 1;
+  c->ext_frac = sim_calloc(nt, sizeof(double));
   c->ext_bytes = sim_calloc(s->n_ops ? s->n_ops : 1, sizeof(double));
-  if (!c->ext_frac || !c->ext_bytes)
-    return sim_err_set(err, SIM_ENOMEM, "out of memory");
-  uint64_t used = 0;
+  wrank *w = sim_calloc(nt, sizeof *w);
+  double *reads = sim_calloc(nt, sizeof *reads);
+  uint64_t *iters = sim_calloc(nt, sizeof *iters);
+  size_t *first = sim_calloc(nt, sizeof *first);
+  int rc = 0;
+  if (!c->ext_frac || !c->ext_bytes || !w || !reads || !iters || !first) {
+    rc = sim_err_set(err, SIM_ENOMEM, "out of memory");
+    goto out;
+  }
+  int fl = sim_sched_find_level(s, "flash");
   for (size_t i = 0; i < s->n_ops; i++) {
     const sim_sched_op *op = &s->ops[i];
-    uint64_t it = sim_sched_op_iters(s, op);
+    uint64_t it = sim_sched_op_iters(s, op), wb = mcu_op_weight_bytes(s, i);
+    if (!wb) continue;
+    double rd = fl >= 0 ? (double)op->rd_bytes[fl] : (double)wb;
     for (unsigned k = 0; k < op->n_in; k++) {
       size_t t = (size_t)op->in[k];
       const sim_tensor *tn = &s->tensors[t];
-      if (tn->kind != SIM_T_WEIGHT || c->ext_frac[t] != 0) continue;
-      uint64_t b = tn->bytes * it;
-      if (!b) continue;
-      uint64_t in = used >= c->st->flash_b ? 0 : c->st->flash_b - used;
-      if (in > b) in = b;
-      used += b;
-      /* -1 marks "seen, all internal" so the test above skips it. */
-      c->ext_frac[t] = in == b ? -1 : (double)(b - in) / (double)b;
-      c->ext_flash_bytes += b - in;
+      int dup = 0;
+      for (unsigned j = 0; j < k; j++) dup |= op->in[j] == op->in[k];
+      if (tn->kind != SIM_T_WEIGHT || dup) continue;
+      if (!iters[t]) first[t] = i;
+      if (it > iters[t]) iters[t] = it;
+      reads[t] += rd * (double)tn->bytes / (double)wb * (double)op->count *
+                  (double)it;
     }
+  }
+  size_t n = 0;
+  for (size_t t = 0; t < s->n_tensors; t++) {
+    uint64_t b = s->tensors[t].bytes * iters[t];
+    if (!b) continue;
+    w[n].stored = b;
+    w[n].intensity = reads[t] / (double)b;
+    w[n].first = first[t];
+    w[n].id = t;
+    n++;
+  }
+  qsort(w, n, sizeof *w, cmp_wrank);
+  uint64_t used = 0;
+  for (size_t k = 0; k < n; k++) {
+    uint64_t b = w[k].stored;
+    uint64_t in = used >= c->st->flash_b ? 0 : c->st->flash_b - used;
+    if (in > b) in = b;
+    used += b;
+    c->ext_frac[w[k].id] = (double)(b - in) / (double)b;
+    c->ext_flash_bytes += b - in;
   }
   for (size_t i = 0; i < s->n_ops; i++) {
     const sim_sched_op *op = &s->ops[i];
@@ -185,14 +237,20 @@ static int place_flash(mcu_ctx *c, const sim_sched *s, sim_err *err) {
     double ext = 0;
     for (unsigned k = 0; k < op->n_in; k++) {
       const sim_tensor *tn = &s->tensors[op->in[k]];
-      double f = c->ext_frac[op->in[k]];
-      if (tn->kind == SIM_T_WEIGHT && f > 0) ext += f * (double)tn->bytes;
+      int dup = 0;
+      for (unsigned j = 0; j < k; j++) dup |= op->in[j] == op->in[k];
+      if (tn->kind == SIM_T_WEIGHT && !dup)
+        ext += c->ext_frac[op->in[k]] * (double)tn->bytes;
     }
-    int fl = sim_sched_find_level(s, "flash");
     double rd = fl >= 0 ? (double)op->rd_bytes[fl] : (double)wb;
     c->ext_bytes[i] = rd * ext / (double)wb;
   }
-  return 0;
+out:
+  sim_free(w);
+  sim_free(reads);
+  sim_free(iters);
+  sim_free(first);
+  return rc;
 }
 
 static int mcu_account(const mcu_ctx *c, const sim_sched *s,

@@ -4,9 +4,10 @@
  * NAS memory proxy.  Design and invariants: mcuInt.h, section "Planner".
  *
  * Cost: lifetimes are one pass over the ops; placement is first-fit over
- * the tensors already placed whose lifetimes overlap, sorted by address:
- * O(T^2 log T) for T tensors (a few hundred for a whole ViT with its
- * layers grouped, a few thousand unrolled).  The live peak is a sweep over
+ * the tensors already placed that are still alive, sorted by address:
+ * O(T x L log L) for T tensors of which at most L are alive at once (a few
+ * hundred tensors for a whole ViT with its layers grouped, a few thousand
+ * unrolled; L is tens).  The live peak is a sweep over
  * lifetime boundaries: O(T log T).
  */
 #include "mcuInt.h"
@@ -133,21 +134,35 @@ int mcu_plan_run(const sim_sched *s, mcu_plan *p, sim_err *err) {
     n++;
   }
   qsort(order, n, sizeof *order, cmp_ord);
+  /* Pass 0 places the mapper's fixed tensors (checked against each
+   * other), pass 1 the rest in birth order.  In pass 1 a tensor only
+   * meets tensors placed before it that are still alive at its birth, so
+   * `act` keeps those (fixed ones stay until they die): the scan is
+   * O(live tensors), not O(all). */
+  size_t *act = sim_calloc(nt, sizeof *act), n_act = 0;
+  if (!act) {
+    rc = sim_err_set(err, SIM_ENOMEM, "out of memory");
+    goto out;
+  }
   for (int pass = 0; pass < 2; pass++) {
     for (size_t k = 0; k < n; k++) {
       size_t t = order[k].id;
       int fixed = s->tensors[t].addr >= 0;
       if (fixed != (pass == 0)) continue;
       uint64_t b = s->tensors[t].bytes;
-      size_t m = 0;
-      for (size_t j = 0; j < nt; j++) {
-        if (j == t || p->addr[j] < 0) continue;
+      size_t m = 0, keep = 0;
+      for (size_t q = 0; q < n_act; q++) {
+        size_t j = act[q];
+        /* Births are in order: a tensor dead now is dead for the rest. */
+        if (pass == 1 && p->last[j] < p->first[t]) continue;
+        act[keep++] = j;
         if (p->first[j] > p->last[t] || p->first[t] > p->last[j]) continue;
         sp[m].lo = (uint64_t)p->addr[j];
         sp[m].hi = sp[m].lo + s->tensors[j].bytes;
         sp[m].id = j;
         m++;
       }
+      n_act = keep;
       qsort(sp, m, sizeof *sp, cmp_span);
       if (fixed) {
         uint64_t lo = (uint64_t)s->tensors[t].addr;
@@ -157,6 +172,7 @@ int mcu_plan_run(const sim_sched *s, mcu_plan *p, sim_err *err) {
                              "placed at overlapping SRAM addresses while "
                              "both are live", s->tensors[t].name,
                              s->tensors[sp[j].id].name);
+            sim_free(act);
             goto out;
           }
         p->addr[t] = (int64_t)lo;
@@ -168,10 +184,12 @@ int mcu_plan_run(const sim_sched *s, mcu_plan *p, sim_err *err) {
         }
         p->addr[t] = (int64_t)at;
       }
+      act[n_act++] = t;
       uint64_t top = (uint64_t)p->addr[t] + b;
       if (top > p->peak_sram_bytes) p->peak_sram_bytes = top;
     }
   }
+  sim_free(act);
   /* The live peak: sweep over births and deaths. */
   size_t ne = 0;
   for (size_t k = 0; k < n; k++) {

@@ -194,7 +194,40 @@ static void test_ablation_and_determinism(void) {
   sim_sched_fini(&s);
 }
 
+/* A layer stack grouped (one layer x depth) and unrolled costs the same:
+ * the weights' flash split does not depend on the grouping. */
+static void test_grouped_equals_unrolled(void) {
+  wl_model m;
+  wl_opts o;
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(wl_model_find("mcuformer-d192-p16", &m, &err), 0);
+  wl_opts_default(&o);
+  o.prec = WL_INT8;
+  sim_report r[2];
+  for (int u = 0; u < 2; u++) {
+    map_sim_opts so = {0};
+    so.mapper = "mcuformer";
+    so.unroll_layers = u;
+    sim_report_init(&r[u]);
+    CU_ASSERT_EQUAL_FATAL(map_simulate(&g_f746, &m, &o, &so, &r[u], NULL,
+                                       &err), 0);
+  }
+  double d = (double)r[0].latency_ps - (double)r[1].latency_ps;
+  CU_ASSERT(d < 1e-9 * (double)r[0].latency_ps &&
+            -d < 1e-9 * (double)r[0].latency_ps);
+  CU_ASSERT_EQUAL(sim_report_get(&r[0], "peak_sram_bytes", 0),
+                  sim_report_get(&r[1], "peak_sram_bytes", 0));
+  CU_ASSERT_EQUAL(sim_report_get(&r[0], "flash_bytes", 0),
+                  sim_report_get(&r[1], "flash_bytes", 0));
+  CU_ASSERT_EQUAL(sim_report_get(&r[0], "ext_flash_bytes", 0),
+                  sim_report_get(&r[1], "ext_flash_bytes", 0));
+  sim_report_fini(&r[0]);
+  sim_report_fini(&r[1]);
+}
+
 static CU_TestInfo tests[] = {
+    {"grouped layers cost what unrolled layers cost",
+     test_grouped_equals_unrolled},
     {"attention one head at a time: the published arithmetic",
      test_attention_one_head},
     {"whole model: naive > tinyengine > mcuformer, 320 KB fit, MACs",
