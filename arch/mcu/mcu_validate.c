@@ -154,6 +154,7 @@ static int peak_of(int which, uint64_t n, uint64_t d, uint64_t h,
   default: break;
   }
   mcu_plan p;
+  memset(&p, 0, sizeof p);
   int rc = b.rc ? sim_err_set(err, b.rc, "out of memory")
                 : sim_sched_check(&b.s, err);
   if (!rc) rc = mcu_plan_run(&b.s, &p, err);
