@@ -37,12 +37,14 @@ extern const arch_ops ideal_arch_ops;
 extern const arch_ops dram_arch_ops;
 extern const arch_ops pim_arch_ops;
 extern const arch_ops gpu_arch_ops;
+extern const arch_ops mcu_arch_ops;
 
 static const arch_ops *const g_classes[] = {
     &ideal_arch_ops,
     &dram_arch_ops,
     &pim_arch_ops,
     &gpu_arch_ops,
+    &mcu_arch_ops,
     NULL,
 };
 

@@ -11,6 +11,9 @@
 extern const map_ops roofline_map_ops;
 extern const map_ops traffic_map_ops;
 extern const map_ops pim_gpt_map_ops;
+extern const map_ops naive_map_ops;
+extern const map_ops tinyengine_map_ops;
+extern const map_ops mcuformer_map_ops;
 extern const map_ops flash2_map_ops, flash_map_ops, standard_map_ops,
     flashdecode_map_ops;
 
@@ -19,6 +22,9 @@ static const map_ops *const g_mappers[] = {
     &traffic_map_ops,
     &pim_gpt_map_ops,
     &flash2_map_ops, &flash_map_ops, &standard_map_ops, &flashdecode_map_ops,
+    &naive_map_ops,
+    &tinyengine_map_ops,
+    &mcuformer_map_ops,
     NULL,
 };
 

@@ -1,0 +1,121 @@
+/*
+ * mcu_space.c — the MCUFormer search space on one MCU (see mcu_space.h).
+ *
+ * The space is declared as a map_space (six named dimensions) and
+ * searched exhaustively by map_search: the estimate of a subnet lowers
+ * it (layers grouped, so a subnet costs about 50 ops whatever its depth),
+ * maps it, and runs it on the architecture; a subnet that does not fit
+ * the SRAM or the flash is MAP_INVALID, and the cost of one that fits is
+ * minus its parameter count, so the winner is the largest subnet that
+ * fits (ties: the earlier point).  Counting every verdict happens in the
+ * same estimate.  2,160 subnets x (lower + map + plan + execute).
+ */
+#include "mcu_space.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/mcu/mcu.h"
+
+static const int64_t k_dims[] = {168, 192, 216};
+static const int64_t k_depth[] = {12, 13, 14};
+static const int64_t k_heads[] = {3, 4};
+static const int64_t k_mlp_x10[] = {35, 40};
+static const int64_t k_patch[] = {16, 20, 24, 28, 32};
+static const int64_t k_rank_x100[] = {40, 45, 50, 55, 60, 65,
+                                      70, 75, 80, 85, 90, 95};
+
+static const map_dim k_space_dims[] = {
+    {"embed", 3, k_dims, NULL},      {"depth", 3, k_depth, NULL},
+    {"heads", 2, k_heads, NULL},     {"mlp_x10", 2, k_mlp_x10, NULL},
+    {"patch", 5, k_patch, NULL},     {"rank_x100", 12, k_rank_x100, NULL}};
+
+static const map_space k_space = {k_space_dims, 6, NULL};
+
+typedef struct sctx {
+  arch_model *a;
+  const map_mcu_space_opts *o;
+  map_mcu_space_result *res;
+  sim_err *err;
+} sctx;
+
+static int estimate(void *vctx, const map_point *pt, double *cost) {
+  sctx *c = vctx;
+  map_mcu_point p;
+  memset(&p, 0, sizeof p);
+  p.cfg.embed_dim = (uint32_t)map_point_int(&k_space, pt, 0);
+  p.cfg.depth = (uint32_t)map_point_int(&k_space, pt, 1);
+  p.cfg.heads = (uint32_t)map_point_int(&k_space, pt, 2);
+  p.cfg.mlp_ratio = (double)map_point_int(&k_space, pt, 3) / 10;
+  p.cfg.patch = (uint32_t)map_point_int(&k_space, pt, 4);
+  p.cfg.rank_ratio = (double)map_point_int(&k_space, pt, 5) / 100;
+  wl_model m;
+  wl_opts o;
+  sim_sched s;
+  sim_report r;
+  int rc = wl_mcuformer(&p.cfg, &m, c->err);
+  if (rc) return rc;
+  wl_opts_default(&o);
+  o.prec = WL_INT8;
+  o.repeat_layers = 1;
+  sim_report_init(&r);
+  rc = map_lower_and_map(&m, &o, c->a, c->o->mapper ? c->o->mapper
+                                                    : "mcuformer",
+                         c->o->kv, c->o->n_kv, &s, c->err);
+  if (!rc) rc = arch_run(c->a, &s, &r, c->err);
+  if (!rc) {
+    double sram = sim_report_get(&r, "sram_bytes", 0);
+    p.params = wl_model_params(&m);
+    p.proxy_bytes = mcu_nas_proxy_bytes(p.cfg.embed_dim, p.cfg.mlp_ratio,
+                                        p.cfg.patch, p.cfg.rank_ratio, 240);
+    p.peak_sram_bytes = (uint64_t)sim_report_get(&r, "peak_sram_bytes", 0);
+    p.flash_bytes = (uint64_t)sim_report_get(&r, "flash_bytes", 0);
+    p.fits_sram = sim_report_get(&r, "fits_sram", 0) != 0;
+    p.fits_flash = sim_report_get(&r, "fits_flash", 0) != 0;
+    p.fits_int_flash = sim_report_get(&r, "ext_flash_bytes", 1) == 0;
+    p.proxy_fits = p.proxy_bytes <= sram;
+    p.latency_s = (double)r.latency_ps * 1e-12;
+    map_mcu_space_result *q = c->res;
+    q->n++;
+    q->fits_sram += p.fits_sram;
+    q->fits_int_flash += p.fits_int_flash;
+    q->fits_flash += p.fits_flash;
+    q->fits_all_int += p.fits_sram && p.fits_int_flash;
+    q->fits_all += p.fits_sram && p.fits_flash;
+    q->proxy_fits += p.proxy_fits;
+    q->proxy_agrees += p.proxy_fits == p.fits_sram;
+    if (c->o->each) c->o->each(c->o->ud, &p);
+    if (p.fits_sram && p.fits_flash) {
+      *cost = -(double)p.params;
+      /* The search keeps the first of equal costs: so does this copy. */
+      if (!q->found || p.params > q->best.params) q->best = p;
+      q->found = 1;
+    } else {
+      rc = MAP_INVALID;
+    }
+  }
+  sim_report_fini(&r);
+  sim_sched_fini(&s);
+  return rc;
+}
+
+int map_mcu_space(arch_model *a, const map_mcu_space_opts *o,
+                  map_mcu_space_result *out, sim_err *err) {
+  memset(out, 0, sizeof *out);
+  map_mcu_space_opts dflt = {0};
+  if (!o) o = &dflt;
+  if (strcmp(a->ops->cls, "mcu") != 0)
+    return sim_err_set(err, SIM_EINVAL, "%s: the MCUFormer space runs on "
+                       "class 'mcu', not '%s'", a->cfg.path, a->ops->cls);
+  sctx c = {a, o, out, err};
+  map_search_cfg cfg = {MAP_SEARCH_EXHAUSTIVE, 1, 100000, NULL};
+  map_search_result sr;
+  int rc = map_search(&k_space, estimate, NULL, &c, &cfg, &sr, err);
+  /* No subnet fits: not an error here, the counts say so. */
+  if (rc == SIM_EINVAL && !out->found) {
+    sim_err_clear(err);
+    return 0;
+  }
+  return rc;
+}
