@@ -167,8 +167,15 @@ void cli_print_report(const sim_report *r) {
   printf("%s\n", n ? ")" : "");
   printf("%-10s%.1f %%\n", "util", r->util * 100);
   printf("%-10s%.6g GB\n", "dram", (double)r->dram_bytes * 1e-9);
-  for (size_t i = 0; i < r->n_metrics; i++)
-    printf("%-24s%.6g\n", r->metrics[i].key, r->metrics[i].value);
+  for (size_t i = 0; i < r->n_metrics; i++) {
+    const sim_metric *m = &r->metrics[i];
+    if (m->type == SIM_MT_BOOL)
+      printf("%-24s%s\n", m->key, m->value != 0 ? "true" : "false");
+    else if (m->type == SIM_MT_INT && m->value >= 0 && m->value < 9e15)
+      printf("%-24s%.0f\n", m->key, m->value);
+    else
+      printf("%-24s%.6g\n", m->key, m->value);
+  }
 }
 
 void cli_progress(const char *label, size_t i, size_t n) {
