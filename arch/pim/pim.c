@@ -288,6 +288,8 @@ typedef struct prog {
   int cur_ref;                 /* this burst issued a refresh */
   uint64_t force_act;          /* > 0: issue this burst at steady offsets
                                   from this ACTAB cycle */
+  uint64_t force_t;            /* > 0: issue the next command here */
+  uint64_t wg_t0, wg_t1;       /* the chunk load's first two WRGB */
 } prog;
 
 /* Steady bursts found so far (by shape), kept for the session: a burst
@@ -364,7 +366,17 @@ static int issue(pim_session *ss, int cmd, const dram_addr *a) {
   if (t == SIM_T_NEVER)
     return sim_err_set(ss->err, SIM_EINTERNAL, "pim: %s can never issue",
                        ss->st->spec.cmds[cmd].name);
-  if (p->force_act && p->n_cur < p->n_prev) {
+  if (p->force_t) {
+    /* The last WRGB of a load whose middle was counted (see step). */
+    if (t > p->force_t)
+      return sim_err_set(ss->err, SIM_EINTERNAL, "pim: %s cannot issue at "
+                         "its steady cycle %llu (earliest %llu)",
+                         ss->st->spec.cmds[cmd].name,
+                         (unsigned long long)p->force_t,
+                         (unsigned long long)t);
+    t = p->force_t;
+    p->force_t = 0;
+  } else if (p->force_act && p->n_cur < p->n_prev) {
     /* A burst after skipped ones, at the steady offsets: its predecessor
      * was skipped, so its constraints are looser, never tighter. */
     uint64_t tf = p->force_act + p->prev[p->n_cur];
@@ -501,8 +513,22 @@ static int step(pim_session *ss, int *more) {
   case 0: {
     uint64_t n = p->chunk + 1 == p->chunks ? p->gb_last_cols : p->gb_cols;
     if (p->k < n) {
+      if (st->bundled && p->k == 2 && n > 3) {
+        /* A load is one WRGB every tCCD once the first two are out: the
+         * only constraint into a WRGB after them is the previous WRGB
+         * (the read turnaround binds the first; a WRGB's burst, tBL,
+         * fits in tCCD).  So the middle ones are counted and the last is
+         * issued at its steady cycle; per-command mode issues them all
+         * (tests compare the two). */
+        uint64_t d = p->wg_t1 - p->wg_t0;
+        ss->skip_cmds[st->c_wrgb] += n - 3;
+        p->force_t = p->wg_t0 + (n - 1) * d;
+        p->k = n - 1;
+      }
       a.co = (uint32_t)(p->k % st->spec.columns);
       rc = issue(ss, st->c_wrgb, &a);
+      if (p->k == 0) p->wg_t0 = p->last_cyc;
+      if (p->k == 1) p->wg_t1 = p->last_cyc;
       p->k++;
       return rc;
     }
