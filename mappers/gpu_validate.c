@@ -267,6 +267,42 @@ static int fu_rows(sim_val_table *t, sim_err *err) {
   return 0;
 }
 
+/* Serving limits of the analysis: KV cache per token, concurrency under
+ * the HBM size and context-switch time over PCIe at 50K tokens, on 1, 2,
+ * 4 and 8 GPUs with tensor parallelism (weights and KV split evenly,
+ * each GPU swapping its share over its own PCIe link). */
+static int serve_rows(sim_val_table *t, sim_err *err) {
+  wl_model m;
+  arch_model am;
+  const gpu_params *p;
+  int rc = wl_model_find("yi-34b", &m, err);
+  if (!rc) rc = map_gpu_load(&am, "gpu-a100-80gb.yaml", 1, err);
+  if (rc) return rc;
+  if ((rc = gpu_params_of(&am, &p, err))) goto out;
+  double kv_tok = (double)wl_model_kv_bytes_per_token(&m, WL_BF16);
+  double w = 2.0 * (double)wl_model_params(&m), ctx = 50000;
+  rc = add(t, "yi34b/kv_bytes_per_token", "bytes", 245760, kv_tok, 0, 0,
+           SRC_FU, "", err);
+  for (int g = 1; g <= 8 && !rc; g *= 2) {
+    char item[64];
+    double free_b = g * p->hbm_b - w;
+    double conc = free_b > 0 ? floor(free_b / (kv_tok * ctx)) : 0;
+    snprintf(item, sizeof item, "yi34b/50k/tp%d", g);
+    rc = add(t, item, "max_requests", NAN, conc, 0, 0, SRC_FU,
+             "(GPUs x HBM - weights) / KV per 50K-token request", err);
+    if (!rc) {
+      snprintf(item, sizeof item, "yi34b/50k/tp%d", g);
+      rc = add(t, item, "switch_s", NAN, 2 * kv_tok * ctx /
+               (g * p->pcie_gbps * 1e9), 0, 0, SRC_FU,
+               "swap one request's KV out and another's in over PCIe",
+               err);
+    }
+  }
+out:
+  arch_unload(&am);
+  return rc;
+}
+
 int map_gpu_validate(sim_val_table *t, sim_err *err) {
   arch_model am;
   int rc = map_gpu_load(&am, "gpu-a100-80gb.yaml", 0, err);
@@ -274,5 +310,6 @@ int map_gpu_validate(sim_val_table *t, sim_err *err) {
   rc = fa_rows(t, &am, err);
   arch_unload(&am);
   if (!rc) rc = fu_rows(t, err);
+  if (!rc) rc = serve_rows(t, err);
   return rc;
 }
