@@ -58,7 +58,9 @@
 #include "arch/gpu/gpu.h"
 #include "map.h"
 
-typedef enum attn_alg { ALG_STANDARD, ALG_FLASH, ALG_FLASH2, ALG_FDEC } attn_alg;
+typedef enum attn_alg {
+  ALG_STANDARD, ALG_FLASH, ALG_FLASH2, ALG_FDEC, ALG_LEAN
+} attn_alg;
 
 typedef struct gmap {
   const wl_cascade *w;
@@ -368,8 +370,10 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
   }
   char *nm = sim_strdup(q->name);
   char kname[SIM_NAME_MAX];
-  const char *tag = alg == ALG_FLASH ? "flash" : alg == ALG_FDEC ? "flashdec"
-                                                                  : "flash2";
+  const char *tag = alg == ALG_FLASH  ? "flash"
+                    : alg == ALG_FDEC ? "flashdec"
+                    : alg == ALG_LEAN ? "lean"
+                                      : "flash2";
   snprintf(kname, sizeof kname, "%.*s%s", (int)(strlen(q->name) - 2),
            q->name, tag);
   sim_free(nm);
@@ -430,6 +434,34 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
     }
   }
   k.fp32 = fp2 / 2;
+  uint64_t lean_seg = 0;
+  if (alg == ALG_LEAN) {
+    /* Stream-K (LeanAttention): the heads x key-block tiles are dealt
+     * out evenly to exactly one wave of blocks, across head boundaries;
+     * each head segment a block holds ends in an fp32 partial (O, m, l)
+     * that a fix-up kernel combines.  Segments: one per (head, query
+     * block) plus at most one split per block boundary. */
+    uint32_t occ0;
+    int orc0 = gpu_occupancy(p, k.threads, k.regs, k.smem_b, &occ0, m->err);
+    if (orc0) return orc0;
+    uint64_t tiles = 0;
+    for (uint64_t i = 0; i < Tr; i++) {
+      uint64_t r, nkv, comp, ndiag;
+      qblock(a, Br, Bc, i, &r, &nkv, &comp, &ndiag);
+      tiles += nkv;
+    }
+    tiles *= heads;
+    uint64_t slots0 = (uint64_t)p->sms * occ0;
+    k.blocks = tiles < slots0 ? tiles : slots0;
+    lean_seg = heads * Tr + k.blocks;
+    uint64_t rows = a->P < Br ? a->P : Br;
+    /* per head: replace the O and LSE writes by partials (below) */
+    for (uint64_t i = 0; i < Tr; i++) {
+      uint64_t r = a->P - i * Br < Br ? a->P - i * Br : Br;
+      k.wr[0] -= r * a->f * eb + r * 4;
+    }
+    (void)rows;
+  }
   /* K and V come from HBM once per KV head when the blocks sharing them
    * (j query heads x Tr query blocks) are resident together and stream
    * the tiles at one pace, or when the heads in flight keep them in L2;
@@ -453,6 +485,10 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
   for (int l = 1; l < 3; l++) k.rd[l] *= heads, k.wr[l] *= heads;
   k.rd[0] = (k.rd[0] - a->b * a->g * kv_hbm) * heads + a->b * a->g * kv_hbm;
   k.wr[0] *= heads;
+  if (alg == ALG_LEAN) {
+    uint64_t rows = a->P < Br ? a->P : Br;
+    k.wr[0] += lean_seg * rows * (a->f + 2) * 4;
+  }
   k.wr[1] = k.wr[0];
   if (alg == ALG_FLASH) {
     /* Algorithm 1, line 2: O = 0, l = 0, m = -inf written to HBM. */
@@ -483,8 +519,10 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
     int rc = emit(m, &k, (int64_t)av);
     if (rc) return rc;
   }
-  if (ns > 1) {
-    /* FlashDecoding's combine: read ns partial (O, m, l), write O. */
+  if (ns > 1 || alg == ALG_LEAN) {
+    /* The combine (FlashDecoding) or fix-up (LeanAttention): read the
+     * partial (O, m, l) of every split, write O. */
+    if (alg == ALG_LEAN) ns = cdiv(lean_seg, heads * Tr);
     kern c;
     char cn[SIM_NAME_MAX];
     snprintf(cn, sizeof cn, "%.*scombine", (int)(strlen(q->name) - 2),
@@ -659,6 +697,10 @@ static int map_standard(const wl_cascade *w, const arch_model *a,
                         const map_opts *o, sim_sched *out, sim_err *err) {
   return gpu_map_alg(w, a, o, out, err, ALG_STANDARD);
 }
+static int map_lean(const wl_cascade *w, const arch_model *a,
+                    const map_opts *o, sim_sched *out, sim_err *err) {
+  return gpu_map_alg(w, a, o, out, err, ALG_LEAN);
+}
 static int map_fdec(const wl_cascade *w, const arch_model *a,
                     const map_opts *o, sim_sched *out, sim_err *err) {
   return gpu_map_alg(w, a, o, out, err, ALG_FDEC);
@@ -697,3 +739,8 @@ const map_ops flashdecode_map_ops = {
     .summary = "flash2 with the key length split over blocks when the grid "
                "cannot fill the SMs, then a combine kernel",
     .map = map_fdec, .opts = flash2_opts};
+const map_ops lean_map_ops = {
+    .iVersion = 2, .name = "lean", .arch_cls = "gpu",
+    .summary = "flash2 with LeanAttention's stream-K split: heads x key "
+               "blocks dealt evenly to one wave of blocks, then a fix-up",
+    .map = map_lean, .opts = flash2_opts};

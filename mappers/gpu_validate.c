@@ -37,6 +37,7 @@
 
 #define SRC_FA2 "Dao 2023 arXiv 2307.08691 Fig. 4 (A100 80GB, fwd)"
 #define SRC_FU "Fu 2024 arXiv 2405.08944 (A100-80GB peak analysis)"
+#define SRC_LEAN "Sanovar et al. 2024 arXiv 2405.10480 (LeanAttention)"
 
 static const double g_fa2[4][6] = {{178, 191, 193, 192, 192, 192},
                                    {209, 224, 227, 222, 224, 223},
@@ -303,6 +304,66 @@ out:
   return rc;
 }
 
+/* Decode attention latency (LLaMA-2-7B shapes: 32 heads of 128) of one
+ * mapper at batch b and context kv. */
+static int dec_attn(arch_model *am, const char *mapper, uint64_t b,
+                    uint64_t kv, double *s, sim_err *err) {
+  wl_model m;
+  wl_opts o;
+  int rc = wl_model_find("llama2-7b", &m, err);
+  if (rc) return rc;
+  wl_opts_default(&o);
+  o.scope = WL_SCOPE_ATTENTION;
+  o.phase = WL_DECODE;
+  o.kv = kv;
+  o.batch = b;
+  map_sim_opts so = {0};
+  so.mapper = mapper;
+  sim_report r;
+  sim_report_init(&r);
+  rc = map_simulate(am, &m, &o, &so, &r, NULL, err);
+  *s = (double)r.latency_ps * 1e-12;
+  sim_report_fini(&r);
+  return rc;
+}
+
+/* LeanAttention's mechanism: its decode speedup over FA2 (which launches
+ * batch x heads blocks) grows with the context and shrinks as batch x
+ * heads fills the SMs.  Speedups are informational; the two trends are
+ * checked (1 = holds). */
+static int lean_rows(sim_val_table *t, sim_err *err) {
+  arch_model am;
+  int rc = map_gpu_load(&am, "gpu-a100-80gb.yaml", 0, err);
+  if (rc) return rc;
+  static const uint64_t ctx[3] = {4096, 16384, 65536};
+  static const uint64_t bs[2] = {1, 8};
+  double sp[2][3];
+  for (int b = 0; b < 2 && !rc; b++)
+    for (int c = 0; c < 3 && !rc; c++) {
+      double tf, tl;
+      rc = dec_attn(&am, "flash2", bs[b], ctx[c], &tf, err);
+      if (!rc) rc = dec_attn(&am, "lean", bs[b], ctx[c], &tl, err);
+      if (rc) break;
+      sp[b][c] = tf / tl;
+      char item[64];
+      snprintf(item, sizeof item, "lean/bh%llu/kv%llu",
+               (unsigned long long)(bs[b] * 32), (unsigned long long)ctx[c]);
+      rc = add(t, item, "speedup_vs_fa2", NAN, sp[b][c], 0, 0, SRC_LEAN,
+               "LLaMA-2-7B attention, decode; published: 2.6x average "
+               "over FA2 (different GPU and shapes)", err);
+    }
+  if (!rc)
+    rc = add(t, "lean/trend", "grows_with_context", 1,
+             sp[0][0] < sp[0][1] && sp[0][1] < sp[0][2], 0, 1, SRC_LEAN,
+             "", err);
+  if (!rc)
+    rc = add(t, "lean/trend", "shrinks_with_batch_heads", 1,
+             sp[1][0] < sp[0][0] && sp[1][1] < sp[0][1] &&
+                 sp[1][2] < sp[0][2], 0, 1, SRC_LEAN, "", err);
+  arch_unload(&am);
+  return rc;
+}
+
 int map_gpu_validate(sim_val_table *t, sim_err *err) {
   arch_model am;
   int rc = map_gpu_load(&am, "gpu-a100-80gb.yaml", 0, err);
@@ -311,5 +372,6 @@ int map_gpu_validate(sim_val_table *t, sim_err *err) {
   arch_unload(&am);
   if (!rc) rc = fu_rows(t, err);
   if (!rc) rc = serve_rows(t, err);
+  if (!rc) rc = lean_rows(t, err);
   return rc;
 }

@@ -10,11 +10,12 @@
 
 extern const map_ops roofline_map_ops;
 extern const map_ops flash2_map_ops, flash_map_ops, standard_map_ops,
-    flashdecode_map_ops;
+    flashdecode_map_ops, lean_map_ops;
 
 static const map_ops *const g_mappers[] = {
     &roofline_map_ops,
     &flash2_map_ops, &flash_map_ops, &standard_map_ops, &flashdecode_map_ops,
+    &lean_map_ops,
     NULL,
 };
 
