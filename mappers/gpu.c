@@ -368,7 +368,6 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
     if (ns > maxs) ns = maxs;
     if (ns < 1) ns = 1;
   }
-  char *nm = sim_strdup(q->name);
   char kname[SIM_NAME_MAX];
   const char *tag = alg == ALG_FLASH  ? "flash"
                     : alg == ALG_FDEC ? "flashdec"
@@ -376,7 +375,6 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
                                       : "flash2";
   snprintf(kname, sizeof kname, "%.*s%s", (int)(strlen(q->name) - 2),
            q->name, tag);
-  sim_free(nm);
   kern k;
   kern_init(&k, w, v, kname);
   k.fn = SIM_FN_MAC;
@@ -454,13 +452,11 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
     uint64_t slots0 = (uint64_t)p->sms * occ0;
     k.blocks = tiles < slots0 ? tiles : slots0;
     lean_seg = heads * Tr + k.blocks;
-    uint64_t rows = a->P < Br ? a->P : Br;
-    /* per head: replace the O and LSE writes by partials (below) */
+    /* per head: the O and LSE writes become partials (below) */
     for (uint64_t i = 0; i < Tr; i++) {
       uint64_t r = a->P - i * Br < Br ? a->P - i * Br : Br;
       k.wr[0] -= r * a->f * eb + r * 4;
     }
-    (void)rows;
   }
   /* K and V come from HBM once per KV head when the blocks sharing them
    * (j query heads x Tr query blocks) are resident together and stream
@@ -507,8 +503,7 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
     z.wr[0] = z.wr[1] = heads * a->P * (a->f * eb + 2 * 4);
     int rc = emit(m, &z, -1);
     if (rc) return rc;
-    k.deps_wl[k.n_deps_wl] = 0; /* placeholder, replaced below */
-    /* the kernel waits for the init through the launch order */
+    /* The kernel waits for the init (added below: not a cascade op). */
     int64_t zi = m->s->n_ops - 1;
     int rc2 = emit(m, &k, (int64_t)av);
     if (rc2) return rc2;

@@ -301,7 +301,57 @@ static void test_bad_input(void) {
   arch_unload(&am);
 }
 
+/* Decode (one query, kv keys): flashdecode and lean do flash2's work and
+ * read K and V from HBM exactly once; flash2 launches batch x heads
+ * blocks, lean exactly one wave, flashdecode at least as many; GQA packs
+ * the query heads of a KV head into one block's rows. */
+static void test_decode_mappers(void) {
+  wl_model m;
+  wl_opts o;
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(wl_model_find("llama2-7b", &m, &err), 0);
+  wl_opts_default(&o);
+  o.scope = WL_SCOPE_ATTENTION;
+  o.phase = WL_DECODE;
+  o.kv = 8191;
+  static const char *const mp[3] = {"flash2", "flashdecode", "lean"};
+  uint64_t macs[3], blocks[3], kv_b = 8192ull * 32 * 128 * 2 * 2;
+  for (int i = 0; i < 3; i++) {
+    sim_sched s;
+    CU_ASSERT_EQUAL_FATAL(map_lower_and_map(&m, &o, &g_a100, mp[i], NULL, 0,
+                                            &s, &err), 0);
+    macs[i] = blocks[i] = 0;
+    for (size_t k = 0; k < s.n_ops; k++)
+      if (s.ops[k].payload && strstr(s.ops[k].payload, "\"class\": 1")) {
+        macs[i] += s.ops[k].macs * s.ops[k].count;
+        blocks[i] += s.ops[k].count;
+      }
+    uint64_t rd, wr;
+    hbm_totals(&s, &rd, &wr);
+    CU_ASSERT(rd >= kv_b && rd < kv_b + kv_b / 50); /* K, V once, + Q */
+    sim_sched_fini(&s);
+  }
+  CU_ASSERT_EQUAL(macs[0], 32ull * 8192 * 256);
+  CU_ASSERT_EQUAL(macs[1], macs[0]);
+  CU_ASSERT_EQUAL(macs[2], macs[0]);
+  CU_ASSERT_EQUAL(blocks[0], 32);
+  CU_ASSERT_EQUAL(blocks[2], 216); /* 108 SMs x 2 resident blocks */
+  CU_ASSERT(blocks[1] >= 216);
+  /* GQA (Yi-34B: 56 query heads on 8 KV heads): 8 blocks of 7 rows. */
+  CU_ASSERT_EQUAL_FATAL(wl_model_find("yi-34b", &m, &err), 0);
+  sim_sched s;
+  CU_ASSERT_EQUAL_FATAL(map_lower_and_map(&m, &o, &g_a100, "flash2", NULL,
+                                          0, &s, &err), 0);
+  uint64_t b = 0;
+  for (size_t k = 0; k < s.n_ops; k++)
+    if (s.ops[k].payload && strstr(s.ops[k].payload, "\"class\": 1"))
+      b += s.ops[k].count;
+  CU_ASSERT_EQUAL(b, 8);
+  sim_sched_fini(&s);
+}
+
 static CU_TestInfo tests[] = {
+    {"decode mappers: same work, K/V once, grids", test_decode_mappers},
     {"standard attention HBM = 3Nd + 2N^2 reads, Nd + 2N^2 writes",
      test_standard_counts},
     {"flash HBM = Algorithm 1's accesses at several N, d, M",
