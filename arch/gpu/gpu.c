@@ -65,6 +65,15 @@ typedef struct gpu_eff_tab {
   double gemm, attention, elementwise;
 } gpu_eff_tab;
 
+typedef struct gpu_energy {
+  double mac_pj;       /* one tensor-core MAC */
+  double fp32_op_pj;   /* one CUDA-core or SFU op */
+  double hbm_byte_pj;
+  double l2_byte_pj;
+  double smem_byte_pj;
+  double static_w;
+} gpu_energy;
+
 typedef struct gpu_sec {
   unsigned sms;
   double clock_mhz;
@@ -86,6 +95,7 @@ typedef struct gpu_sec {
   gpu_prec_tab *tensor_macs_per_clk;
   double launch_us;
   gpu_eff_tab *efficiency;
+  gpu_energy *energy;
   bool ideal;
   bool *hbm_check;
 } gpu_sec;
@@ -108,6 +118,12 @@ static const cyaml_schema_field_t eff_fields[] = {
                       attention),
     CYAML_FIELD_FLOAT("elementwise", CYAML_FLAG_DEFAULT, gpu_eff_tab,
                       elementwise),
+    CYAML_FIELD_END};
+
+#define E_FLOAT(k) CYAML_FIELD_FLOAT(#k, CYAML_FLAG_DEFAULT, gpu_energy, k)
+static const cyaml_schema_field_t energy_fields[] = {
+    E_FLOAT(mac_pj),       E_FLOAT(fp32_op_pj),  E_FLOAT(hbm_byte_pj),
+    E_FLOAT(l2_byte_pj),   E_FLOAT(smem_byte_pj), E_FLOAT(static_w),
     CYAML_FIELD_END};
 
 #define F_FLOAT(k) CYAML_FIELD_FLOAT(#k, CYAML_FLAG_DEFAULT, gpu_sec, k)
@@ -137,6 +153,8 @@ static const cyaml_schema_field_t sec_fields[] = {
     F_FLOAT(launch_us),
     CYAML_FIELD_MAPPING_PTR("efficiency", CYAML_FLAG_POINTER, gpu_sec,
                             efficiency, eff_fields),
+    CYAML_FIELD_MAPPING_PTR("energy", CYAML_FLAG_POINTER, gpu_sec, energy,
+                            energy_fields),
     CYAML_FIELD_BOOL("ideal", CYAML_FLAG_OPTIONAL, gpu_sec, ideal),
     CYAML_FIELD_BOOL_PTR("hbm_check",
                          CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, gpu_sec,
@@ -154,6 +172,7 @@ static const cyaml_schema_value_t file_schema = {
 
 typedef struct gpu_state {
   gpu_params p;
+  gpu_energy e;
   uint64_t period_ps;
   int hbm_check;
 } gpu_state;
@@ -209,6 +228,16 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
       return sim_cfg_fail(c, err, eff_keys[k], "an efficiency is a "
                           "fraction of peak: must be <= 1 (got %g)",
                           *effs[k]);
+  static const char *const ek[] = {
+      "gpu.energy.mac_pj", "gpu.energy.fp32_op_pj", "gpu.energy.hbm_byte_pj",
+      "gpu.energy.l2_byte_pj", "gpu.energy.smem_byte_pj",
+      "gpu.energy.static_w"};
+  const double ev[] = {s->energy->mac_pj, s->energy->fp32_op_pj,
+                       s->energy->hbm_byte_pj, s->energy->l2_byte_pj,
+                       s->energy->smem_byte_pj, s->energy->static_w};
+  for (int i = 0; i < 6; i++)
+    if (!isfinite(ev[i]) || ev[i] < 0)
+      return sim_cfg_fail(c, err, ek[i], "must be >= 0 (got %g)", ev[i]);
   if (!isfinite(s->launch_us) || s->launch_us < 0)
     return sim_cfg_fail(c, err, "gpu.launch_us", "must be >= 0 (got %g)",
                         s->launch_us);
@@ -242,6 +271,7 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
   p->eff[GPU_K_ATTN] = s->ideal ? 1 : s->efficiency->attention;
   p->eff[GPU_K_ELEM] = s->ideal ? 1 : s->efficiency->elementwise;
   st->hbm_check = s->hbm_check ? *s->hbm_check : 1;
+  st->e = *s->energy;
   static const struct { const char *name; sim_prec p; size_t off; } tab[] = {
       {"fp32", SIM_P_FP32, offsetof(gpu_prec_tab, fp32)},
       {"tf32", SIM_P_TF32, offsetof(gpu_prec_tab, tf32)},
@@ -449,6 +479,38 @@ static int gpu_account(const gpu_ctx *c, const sim_sched *s,
     unsigned kc = (unsigned)payload_u64(op->payload, "class", GPU_K_GEMM);
     busy[kc < GPU_K_COUNT ? kc : 0] += xr->ops[i].busy_ps;
   }
+  /* Energy per action (DESIGN.md section 6): MACs, CUDA-core and SFU
+   * ops, bytes per level, static power x latency. */
+  const gpu_energy *en = &c->st->e;
+  sim_stats *ss = rep->stats;
+  int h_c = sim_stat_register(ss, "compute", "energy", "pJ", SIM_STAT_SUM);
+  int h_h = sim_stat_register(ss, "hbm", "energy", "pJ", SIM_STAT_SUM);
+  int h_l = sim_stat_register(ss, "l2", "energy", "pJ", SIM_STAT_SUM);
+  int h_m = sim_stat_register(ss, "smem", "energy", "pJ", SIM_STAT_SUM);
+  int h_s = sim_stat_register(ss, "static", "energy", "pJ", SIM_STAT_SUM);
+  if (h_c < 0 || h_h < 0 || h_l < 0 || h_m < 0 || h_s < 0)
+    return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  int smem = sim_sched_find_level(s, "smem");
+  for (size_t i = 0; i < s->n_ops; i++) {
+    const sim_sched_op *op = &s->ops[i];
+    double n = (double)xr->ops[i].inst;
+    double sfu = (double)payload_u64(op->payload, "sfu", 0);
+    sim_stat_addf(ss, h_c, n * ((double)op->macs * en->mac_pj +
+                                ((double)op->elem_ops + sfu) *
+                                    en->fp32_op_pj));
+    if (hbm >= 0)
+      sim_stat_addf(ss, h_h, n * en->hbm_byte_pj *
+                                 (double)(op->rd_bytes[hbm] +
+                                          op->wr_bytes[hbm]));
+    if (l2 >= 0)
+      sim_stat_addf(ss, h_l, n * en->l2_byte_pj *
+                                 (double)(op->rd_bytes[l2] + op->wr_bytes[l2]));
+    if (smem >= 0)
+      sim_stat_addf(ss, h_m, n * en->smem_byte_pj *
+                                 (double)(op->rd_bytes[smem] +
+                                          op->wr_bytes[smem]));
+  }
+  sim_stat_addf(ss, h_s, en->static_w * (double)rep->latency_ps);
   double slots = (double)p->sms * c->k_max;
   static const char *const bk[GPU_K_COUNT] = {"sm_s_gemm", "sm_s_attention",
                                               "sm_s_elementwise"};

@@ -301,6 +301,33 @@ static void test_bad_input(void) {
   arch_unload(&am);
 }
 
+/* Energy per action: MACs x mac_pj, HBM bytes x hbm_byte_pj; the total
+ * is the sum of the components. */
+static void test_energy(void) {
+  sim_sched s;
+  sim_sched_init(&s, "test");
+  sim_sched_op op;
+  int hbm = sim_sched_level(&s, "hbm");
+  sim_sched_op_init(&op, "k", SIM_FN_MAC, SIM_P_FP16,
+                    sim_sched_unit(&s, "sm"));
+  op.count = 300;
+  op.macs = 1 << 20;
+  op.rd_bytes[hbm] = 1 << 16;
+  sim_sched_push(&s, &op);
+  sim_report r;
+  sim_report_init(&r);
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(arch_run(&g_a100, &s, &r, &err), 0);
+  sim_stats *st = r.stats;
+  double c = sim_stat_f64(st, sim_stat_find(st, "compute", "energy"));
+  double h = sim_stat_f64(st, sim_stat_find(st, "hbm", "energy"));
+  CU_ASSERT_DOUBLE_EQUAL(c, 300.0 * (1 << 20) * 1.5, 1e-3);
+  CU_ASSERT_DOUBLE_EQUAL(h, 300.0 * (1 << 16) * 31.2, 1e-3);
+  CU_ASSERT_DOUBLE_EQUAL(sim_report_energy_pj(&r), c + h, 1e-3);
+  sim_report_fini(&r);
+  sim_sched_fini(&s);
+}
+
 /* Decode (one query, kv keys): flashdecode and lean do flash2's work and
  * read K and V from HBM exactly once; flash2 launches batch x heads
  * blocks, lean exactly one wave, flashdecode at least as many; GQA packs
@@ -351,6 +378,7 @@ static void test_decode_mappers(void) {
 }
 
 static CU_TestInfo tests[] = {
+    {"energy per action, total = sum of parts", test_energy},
     {"decode mappers: same work, K/V once, grids", test_decode_mappers},
     {"standard attention HBM = 3Nd + 2N^2 reads, Nd + 2N^2 writes",
      test_standard_counts},
