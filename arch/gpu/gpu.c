@@ -361,13 +361,21 @@ static uint64_t payload_u64(const char *js, const char *key, uint64_t dflt) {
   return end == q ? dflt : (uint64_t)v;
 }
 
+/* What an op's payload says, parsed once per schedule (the cost callback
+ * runs per wave). */
+typedef struct gpu_opinfo {
+  uint32_t k;      /* resident blocks per SM */
+  uint32_t kc;     /* gpu_kclass */
+  uint64_t sfu;    /* SFU ops per block */
+} gpu_opinfo;
+
 typedef struct gpu_ctx {
   const gpu_state *st;
   const sim_cfg *cfg;
   int smem_lvl;    /* schedule level index of "smem", -1 */
   int host_unit;   /* schedule unit index of "host", -1 */
   uint32_t k_max;  /* slots per SM */
-  uint32_t *k_op;  /* occupancy per op */
+  gpu_opinfo *oi;  /* per op, parsed once from its payload */
 } gpu_ctx;
 
 /* Compute time of one block in ps (see the file header). */
@@ -387,17 +395,16 @@ static int gpu_cost(void *ctx, const sim_sched *s, size_t i, double *t_ps,
                        "rate for %s (gpu.tensor_macs_per_clk.%s): this GPU "
                        "lacks the precision", op->name, c->cfg->path,
                        sim_prec_name(op->prec), sim_prec_name(op->prec));
-  unsigned kc = (unsigned)payload_u64(op->payload, "class", GPU_K_GEMM);
-  if (kc >= GPU_K_COUNT) kc = GPU_K_GEMM;
-  double tc = op->macs ? (double)op->macs / (rate * p->eff[kc]) : 0;
+  const gpu_opinfo *oi = &c->oi[i];
+  double tc = op->macs ? (double)op->macs / (rate * p->eff[oi->kc]) : 0;
   double fp = (double)op->elem_ops / p->fp32_per_clk;
-  double sfu = (double)payload_u64(op->payload, "sfu", 0) / p->sfu_per_clk;
+  double sfu = (double)oi->sfu / p->sfu_per_clk;
   double ls = 0;
   if (c->smem_lvl >= 0)
     ls = (double)(op->rd_bytes[c->smem_lvl] + op->wr_bytes[c->smem_lvl]) /
          p->smem_bytes_per_clk;
   double mx = fmax(fmax(tc, fp), fmax(sfu, ls));
-  double k = c->k_op[i];
+  double k = oi->k;
   double t = p->ideal ? k * mx : fmax(tc + fp + sfu + ls, k * mx);
   *t_ps = t * clk_ps * (double)c->k_max / k;
   return 0;
@@ -430,7 +437,7 @@ static void gpu_end(void *session) {
   gpu_session *ss = session;
   if (!ss) return;
   sim_engine_free(ss->e);
-  sim_free(ss->ctx.k_op);
+  sim_free(ss->ctx.oi);
   sim_free(ss);
 }
 
@@ -476,8 +483,7 @@ static int gpu_account(const gpu_ctx *c, const sim_sched *s,
       host += xr->ops[i].busy_ps;
       continue;
     }
-    unsigned kc = (unsigned)payload_u64(op->payload, "class", GPU_K_GEMM);
-    busy[kc < GPU_K_COUNT ? kc : 0] += xr->ops[i].busy_ps;
+    busy[c->oi[i].kc] += xr->ops[i].busy_ps;
   }
   /* Energy per action (DESIGN.md section 6): MACs, CUDA-core and SFU
    * ops, bytes per level, static power x latency. */
@@ -494,7 +500,7 @@ static int gpu_account(const gpu_ctx *c, const sim_sched *s,
   for (size_t i = 0; i < s->n_ops; i++) {
     const sim_sched_op *op = &s->ops[i];
     double n = (double)xr->ops[i].inst;
-    double sfu = (double)payload_u64(op->payload, "sfu", 0);
+    double sfu = (double)c->oi[i].sfu;
     sim_stat_addf(ss, h_c, n * ((double)op->macs * en->mac_pj +
                                 ((double)op->elem_ops + sfu) *
                                     en->fp32_op_pj));
@@ -558,26 +564,29 @@ static int gpu_step(void *session, const sim_sched *s, sim_report *rep,
                        c->cfg->path, need / 1e9, w_b / 1e9, kv_b / 1e9,
                        (need - per) / 1e9, per / 1e9, n);
   }
-  /* Occupancy per op from its payload; slots per SM = the largest. */
-  sim_free(c->k_op);
-  c->k_op = sim_calloc(s->n_ops ? s->n_ops : 1, sizeof *c->k_op);
-  if (!c->k_op) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  /* Occupancy, class and SFU work per op from its payload; slots per
+   * SM = the largest occupancy. */
+  sim_free(c->oi);
+  c->oi = sim_calloc(s->n_ops ? s->n_ops : 1, sizeof *c->oi);
+  if (!c->oi) return sim_err_set(err, SIM_ENOMEM, "out of memory");
   c->smem_lvl = sim_sched_find_level(s, "smem");
   c->host_unit = sim_sched_find_unit(s, "host");
   c->k_max = 1;
   for (size_t i = 0; i < s->n_ops; i++) {
     const sim_sched_op *op = &s->ops[i];
-    c->k_op[i] = 1;
+    gpu_opinfo *oi = &c->oi[i];
+    uint64_t kc = payload_u64(op->payload, "class", GPU_K_GEMM);
+    oi->kc = kc < GPU_K_COUNT ? (uint32_t)kc : GPU_K_GEMM;
+    oi->sfu = payload_u64(op->payload, "sfu", 0);
+    oi->k = 1;
     if ((int)op->unit == c->host_unit) continue;
-    uint32_t k;
     sim_err e2 = {0};
     if (gpu_occupancy(p, (uint32_t)payload_u64(op->payload, "threads", 128),
                       (uint32_t)payload_u64(op->payload, "regs", 32),
-                      (uint32_t)payload_u64(op->payload, "smem", 0), &k,
+                      (uint32_t)payload_u64(op->payload, "smem", 0), &oi->k,
                       &e2))
       return sim_err_set(err, SIM_EINVAL, "op %s: %s", op->name, e2.msg);
-    c->k_op[i] = k;
-    if (k > c->k_max) c->k_max = k;
+    if (oi->k > c->k_max) c->k_max = oi->k;
   }
   sim_exec_arch *a = &ss->a;
   memset(a, 0, sizeof *a);
