@@ -165,6 +165,26 @@ static int emit(gmap *m, const kern *k, int64_t wi) {
   return 0;
 }
 
+/* Kernel configurations: the launch parameters of the kernels modelled,
+ * from their public sources.
+ *  GEMM: CUTLASS's default sm80 fp16 tile, 128 x 128 x 32, 3 stages, 8
+ *    warps of 64 x 32 (cutlass/gemm/device/default_gemm_configuration.h);
+ *    ~128 registers per thread; split-K slices of at least 256.
+ *  Element-wise: PyTorch's vectorised kernels, 4 elements per thread
+ *    (ATen/native/cuda/Loops.cuh: num_threads 128 x thread_work_size 4;
+ *    here 1024 threads per block, 4096 elements, 32 registers).
+ *  FlashAttention-2: 4 warps (128 threads), up to 255 registers per
+ *    thread (the O accumulator), tiles 128 x 128 for d <= 64 and
+ *    128 x 64 for d <= 128 on sm80, 64 x 64 above
+ *    (flash_fwd_launch_template.h); one MMA covers 16 rows. */
+enum {
+  GEMM_T = 128, GEMM_TK = 32, GEMM_STAGES = 3, GEMM_THREADS = 256,
+  GEMM_REGS = 128, GEMM_MIN_SPLIT_K = 256, GEMM_WARP_M = 64,
+  GEMM_WARP_N = 32, GEMM_WARPS_M = 2, GEMM_WARPS_N = 4,
+  ELEM_THREADS = 1024, ELEM_PER_BLOCK = 4096, ELEM_REGS = 32,
+  FA_THREADS = 128, FA_WARPS = 4, FA_REGS = 255, MMA_ROWS = 16
+};
+
 static uint64_t cdiv(uint64_t a, uint64_t b) { return b ? (a + b - 1) / b : 0; }
 
 static uint64_t op_rank(const wl_cascade *w, const wl_op *op,
@@ -194,7 +214,6 @@ static void kern_init(kern *k, const wl_cascade *w, const wl_op *op,
 /* A MAC op as a tiled tensor-core GEMM: 128 x 128 output tiles, a
  * 128 x 128 x 32 main loop with 3 stages in shared memory (48 KB), 8
  * warps of 64 x 32 (CUTLASS's default sm80 tile). */
-#define GEMM_T 128
 static int gemm_kernel(gmap *m, size_t i) {
   const wl_op *op = wl_cascade_op(m->w, i);
   wl_gemm g;
@@ -211,12 +230,13 @@ static int gemm_kernel(gmap *m, size_t i) {
   uint64_t ks = 1, slots = (uint64_t)m->p->sms * 2;
   if (k.blocks < slots) {
     ks = slots / k.blocks; /* one wave: no tail */
-    if (ks > g.k / 256) ks = g.k / 256 ? g.k / 256 : 1;
+    uint64_t kmax = g.k / GEMM_MIN_SPLIT_K;
+    if (ks > kmax) ks = kmax ? kmax : 1;
   }
   k.blocks *= ks;
-  k.threads = 256;
-  k.regs = 128;
-  k.smem_b = 3 * (GEMM_T + GEMM_T) * 32 * 2;
+  k.threads = GEMM_THREADS;
+  k.regs = GEMM_REGS;
+  k.smem_b = GEMM_STAGES * (GEMM_T + GEMM_T) * GEMM_TK * 2;
   k.macs = wl_op_macs(m->w, op);
   double eb = wl_precision_bytes(wl_cascade_tensor(m->w, op->in[0].tensor)->prec);
   k.rd[0] = wl_op_in_bytes(m->w, op);
@@ -237,8 +257,10 @@ static int gemm_kernel(gmap *m, size_t i) {
   /* Shared memory: panels written once; A read by each of the 4 warp
    * columns that have columns, B by each of the 2 warp rows that have
    * rows (a GEMV's one row: B once). */
-  double ra = (double)(cdiv(g.n, 32) < 4 ? cdiv(g.n, 32) : 4);
-  double rb = (double)(cdiv(g.m, 64) < 2 ? cdiv(g.m, 64) : 2);
+  double ra = (double)(cdiv(g.n, GEMM_WARP_N) < GEMM_WARPS_N
+                            ? cdiv(g.n, GEMM_WARP_N) : GEMM_WARPS_N);
+  double rb = (double)(cdiv(g.m, GEMM_WARP_M) < GEMM_WARPS_M
+                            ? cdiv(g.m, GEMM_WARP_M) : GEMM_WARPS_M);
   k.wr[2] = k.rd[1];
   k.rd[2] = (uint64_t)((double)g.batch * (double)g.k * eb *
                        (ra * (double)g.m * (double)tn +
@@ -260,10 +282,10 @@ static int elem_kernel(gmap *m, size_t i) {
   kern_init(&k, m->w, op, op->name);
   k.kc = GPU_K_ELEM;
   uint64_t pts = wl_op_points(m->w, op);
-  k.blocks = cdiv(pts, 4096);
+  k.blocks = cdiv(pts, ELEM_PER_BLOCK);
   if (!k.blocks) k.blocks = 1;
-  k.threads = 1024;
-  k.regs = 32;
+  k.threads = ELEM_THREADS;
+  k.regs = ELEM_REGS;
   k.fp32 = wl_op_elem_ops(m->w, op);
   k.sfu = sfu_fn(k.fn) ? pts : 0;
   k.rd[0] = k.rd[1] = wl_op_in_bytes(m->w, op);
@@ -362,7 +384,11 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
   /* Key-length split (flashdecode): enough blocks to fill the SMs. */
   uint64_t ns = 1;
   if (alg == ALG_FDEC) {
-    uint64_t slots = (uint64_t)p->sms * 2, grid = heads * Tr;
+    uint32_t occ_d;
+    int orc_d = gpu_occupancy(p, FA_THREADS, FA_REGS, (uint32_t)smem, &occ_d,
+                              m->err);
+    if (orc_d) return orc_d;
+    uint64_t slots = (uint64_t)p->sms * occ_d, grid = heads * Tr;
     if (grid < slots) ns = cdiv(slots, grid);
     uint64_t maxs = cdiv(a->M, Bc);
     if (ns > maxs) ns = maxs;
@@ -395,8 +421,8 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
       }
   }
   k.blocks = heads * Tr * ns;
-  k.threads = 128;
-  k.regs = 255;
+  k.threads = FA_THREADS;
+  k.regs = FA_REGS;
   k.smem_b = (uint32_t)smem;
   uint64_t kv_l2 = 0, fp2 = 0;
   for (uint64_t i = 0; i < Tr; i++) {
@@ -423,7 +449,8 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
       k.rd[0] += r * a->e * eb;                   /* Q_i once */
       k.wr[0] += r * a->f * eb + r * 4;           /* O_i and LSE once */
       /* Every warp with rows (16 per MMA) reads all of K_j and V_j. */
-      uint64_t warps = cdiv(r, 16) < 4 ? cdiv(r, 16) : 4;
+      uint64_t warps = cdiv(r, MMA_ROWS) < FA_WARPS ? cdiv(r, MMA_ROWS)
+                                                    : FA_WARPS;
       k.rd[2] += nkv * warps * Bc * (a->e + a->f) * eb + r * a->e * eb;
       k.wr[2] += nkv * Bc * (a->e + a->f) * eb + r * a->e * eb;
       if (ns > 1) { /* partial O, m, l in fp32 for the combine */
@@ -497,9 +524,9 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
     z.kc = GPU_K_ELEM;
     z.n_in = 0;
     z.n_deps_wl = 0;
-    z.blocks = cdiv(heads * a->P * (a->f + 2), 4096);
-    z.threads = 1024;
-    z.regs = 32;
+    z.blocks = cdiv(heads * a->P * (a->f + 2), ELEM_PER_BLOCK);
+    z.threads = ELEM_THREADS;
+    z.regs = ELEM_REGS;
     z.wr[0] = z.wr[1] = heads * a->P * (a->f * eb + 2 * 4);
     int rc = emit(m, &z, -1);
     if (rc) return rc;
@@ -528,9 +555,9 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
     c.n_in = 0;
     c.deps_wl[0] = (uint32_t)av;
     c.n_deps_wl = 1;
-    c.blocks = cdiv(heads * a->P * a->f, 4096);
-    c.threads = 1024;
-    c.regs = 32;
+    c.blocks = cdiv(heads * a->P * a->f, ELEM_PER_BLOCK);
+    c.threads = ELEM_THREADS;
+    c.regs = ELEM_REGS;
     c.fp32 = heads * a->P * (ns * (a->f * 2 + 4));
     c.sfu = heads * a->P * ns;
     c.rd[0] = c.rd[1] = heads * a->P * ns * (a->f + 2) * 4;
@@ -569,9 +596,9 @@ static int standard_attn(gmap *m, size_t qk, size_t av, size_t run_end) {
     k.fp32 += wl_op_elem_ops(w, oc);
     if (sfu_fn(map_fn_of(oc))) k.sfu += wl_op_points(w, oc);
   }
-  k.blocks = cdiv(pts, 4096);
-  k.threads = 1024;
-  k.regs = 32;
+  k.blocks = cdiv(pts, ELEM_PER_BLOCK);
+  k.threads = ELEM_THREADS;
+  k.regs = ELEM_REGS;
   k.rd[0] = k.rd[1] = wl_op_out_bytes(w, q);
   k.wr[0] = k.wr[1] = wl_op_out_bytes(w, last);
   if ((rc = emit(m, &k, (int64_t)(av - 1)))) return rc;
