@@ -227,7 +227,12 @@ static int gemm_kernel(gmap *m, size_t i) {
   /* Split-K (cuBLAS's choice for skinny GEMMs: decode GEMVs): too few
    * tiles to fill the SMs split the reduction into ks slices of at least
    * 256, each writing an fp32 partial tile that a second pass adds. */
-  uint64_t ks = 1, slots = (uint64_t)m->p->sms * 2;
+  uint32_t occ;
+  int rc = gpu_occupancy(m->p, GEMM_THREADS, GEMM_REGS,
+                         GEMM_STAGES * (GEMM_T + GEMM_T) * GEMM_TK * 2, &occ,
+                         m->err);
+  if (rc) return rc;
+  uint64_t ks = 1, slots = (uint64_t)m->p->sms * occ;
   if (k.blocks < slots) {
     ks = slots / k.blocks; /* one wave: no tail */
     uint64_t kmax = g.k / GEMM_MIN_SPLIT_K;
