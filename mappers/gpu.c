@@ -66,7 +66,9 @@ typedef struct gmap {
   const wl_cascade *w;
   const gpu_params *p;
   sim_sched *s;
-  int hbm, l2, smem, sm, host;
+  int hbm, l2, smem, sm, host, link; /* link: -1 unless tp > 1 */
+  uint64_t tp;           /* tensor-parallel GPUs (1: none) */
+  int split;             /* the kernel being emitted is split over tp */
   int64_t last_launch;   /* emitted index of the previous launch, -1 */
   int64_t (*done)[2];    /* per cascade op: emitted ops to wait on */
   sim_err *err;
@@ -82,7 +84,8 @@ typedef struct kern {
   uint32_t threads, regs, smem_b;
   gpu_kclass kc;
   uint64_t macs, fp32, sfu;           /* totals */
-  uint64_t rd[3], wr[3];              /* totals per level: hbm, l2, smem */
+  uint64_t rd[4], wr[4];              /* totals per level: hbm, l2, smem,
+                                         link */
   int32_t in[SIM_OP_MAX_IN];
   int n_in;
   int32_t out;
@@ -113,11 +116,16 @@ static int emit(gmap *m, const kern *k, int64_t wi) {
   if (li < 0) return sim_err_set(m->err, SIM_ENOMEM, "out of memory");
   m->last_launch = li;
   uint64_t n = k->blocks ? k->blocks : 1;
-  uint64_t tot[2 + 6 + 1];
+  uint64_t tot[2 + 8 + 1];
   tot[0] = k->macs;
   tot[1] = k->fp32;
-  for (int l = 0; l < 3; l++) tot[2 + l] = k->rd[l], tot[5 + l] = k->wr[l];
-  tot[8] = k->sfu;
+  for (int l = 0; l < 4; l++) tot[2 + l] = k->rd[l], tot[6 + l] = k->wr[l];
+  tot[10] = k->sfu;
+  if (m->split && m->tp > 1) {
+    /* Tensor parallel: this GPU's share of a split kernel. */
+    for (int f = 0; f < 11; f++) tot[f] /= m->tp;
+    n = (n + m->tp - 1) / m->tp;
+  }
   /* Two ops, always (so a decode step's schedule keeps its shape): n - 1
    * blocks of the mean work, rounded down, and one block with the rest,
    * so every total is exact.  A grid of one block is the second op's
@@ -125,8 +133,8 @@ static int emit(gmap *m, const kern *k, int64_t wi) {
   uint64_t n_main = n > 1 ? n - 1 : 1;
   int64_t ids[2] = {-1, -1};
   for (int part = 0; part < 2; part++) {
-    uint64_t cnt = part ? 1 : n_main, v[9];
-    for (int f = 0; f < 9; f++)
+    uint64_t cnt = part ? 1 : n_main, v[11];
+    for (int f = 0; f < 11; f++)
       v[f] = n == 1 ? (part ? tot[f] : 0)
                     : part ? tot[f] - (tot[f] / n) * n_main : tot[f] / n;
     sim_sched_op_init(&op, k->name, k->fn, k->prec, m->sm);
@@ -135,10 +143,11 @@ static int emit(gmap *m, const kern *k, int64_t wi) {
     op.count = cnt;
     op.macs = v[0];
     op.elem_ops = v[1];
-    int lv[3] = {m->hbm, m->l2, m->smem};
-    for (int l = 0; l < 3; l++) {
+    int lv[4] = {m->hbm, m->l2, m->smem, m->link};
+    for (int l = 0; l < 4; l++) {
+      if (lv[l] < 0) continue;
       op.rd_bytes[lv[l]] = v[2 + l];
-      op.wr_bytes[lv[l]] = v[5 + l];
+      op.wr_bytes[lv[l]] = v[6 + l];
     }
     for (int i = 0; i < k->n_in && i < SIM_OP_MAX_IN; i++)
       op.in[op.n_in++] = k->in[i];
@@ -152,7 +161,7 @@ static int emit(gmap *m, const kern *k, int64_t wi) {
     char pl[160];
     snprintf(pl, sizeof pl, "{\"threads\": %u, \"regs\": %u, \"smem\": %u, "
              "\"sfu\": %llu, \"class\": %d}", k->threads, k->regs, k->smem_b,
-             (unsigned long long)v[8], (int)k->kc);
+             (unsigned long long)v[10], (int)k->kc);
     int oi = sim_sched_push(m->s, &op);
     if (oi < 0 || sim_sched_set_op_payload(m->s, (size_t)oi, pl))
       return sim_err_set(m->err, SIM_ENOMEM, "out of memory");
@@ -615,6 +624,45 @@ static int standard_attn(gmap *m, size_t qk, size_t av, size_t run_end) {
   return gemm_kernel(m, av);
 }
 
+/* Tensor parallelism (Megatron-LM): the Q, K, V and FFN up/gate GEMMs
+ * split by columns, the attention by heads, the output and FFN down
+ * projections by rows, the LM head by vocabulary; norms, residuals and
+ * the embedding are replicated.  A row-split GEMM's partial sums are
+ * all-reduced (ring: 2 (tp - 1) / tp of the output over the link, the
+ * additions on the CUDA cores, 16 blocks as NCCL's channels). */
+static int tp_split_part(wl_part pt) {
+  return pt == WL_PART_QKV || pt == WL_PART_KV || pt == WL_PART_ATTN ||
+         pt == WL_PART_PROJ || pt == WL_PART_FFN || pt == WL_PART_HEAD;
+}
+
+static int allreduce_after(gmap *m, size_t i) {
+  const wl_op *op = wl_cascade_op(m->w, i);
+  wl_gemm g;
+  if (op->compute != WL_C_MAC || wl_op_gemm(m->w, op, &g)) return 0;
+  int row = op->part == WL_PART_PROJ ||
+            (op->part == WL_PART_FFN && g.n == m->w->model.d_model);
+  if (!row) return 0;
+  char nm[SIM_NAME_MAX];
+  snprintf(nm, sizeof nm, "%.36s.allreduce", op->name);
+  kern k;
+  kern_init(&k, m->w, op, nm);
+  k.fn = SIM_FN_SUM;
+  k.kc = GPU_K_ELEM;
+  k.n_in = 0;
+  k.deps_wl[0] = (uint32_t)i;
+  k.n_deps_wl = 1;
+  uint64_t out_b = wl_op_out_bytes(m->w, op), tp = m->tp;
+  uint64_t moved = 2 * (tp - 1) * out_b / tp;
+  k.blocks = 16;
+  k.threads = ELEM_THREADS;
+  k.regs = ELEM_REGS;
+  k.fp32 = (tp - 1) * (g.batch * g.m * g.n) / tp;
+  k.rd[3] = k.wr[3] = moved / 2;
+  k.rd[0] = k.wr[0] = k.rd[1] = k.wr[1] = moved;
+  m->split = 0;
+  return emit(m, &k, (int64_t)i);
+}
+
 static int gpu_map_alg(const wl_cascade *w, const arch_model *a,
                        const map_opts *o, sim_sched *out, sim_err *err,
                        attn_alg alg) {
@@ -630,6 +678,8 @@ static int gpu_map_alg(const wl_cascade *w, const arch_model *a,
   m.smem = sim_sched_level(out, "smem");
   m.sm = sim_sched_unit(out, "sm");
   m.host = sim_sched_unit(out, "host");
+  m.tp = (uint64_t)map_opt_int(o, "tp");
+  m.link = m.tp > 1 ? sim_sched_level(out, "link") : -1;
   m.last_launch = -1;
   size_t n = wl_cascade_n_ops(w);
   m.done = sim_calloc(n ? n : 1, sizeof *m.done);
@@ -641,9 +691,15 @@ static int gpu_map_alg(const wl_cascade *w, const arch_model *a,
     return sim_err_set(err, SIM_ENOMEM, "out of memory");
   }
   if ((rc = map_cascade_tensors(w, out, m.hbm, err))) goto out;
+  /* Tensor parallel: each GPU holds 1/tp of the weights and KV cache. */
+  for (size_t t = 0; t < out->n_tensors && m.tp > 1; t++)
+    if (out->tensors[t].kind == SIM_T_WEIGHT ||
+        out->tensors[t].kind == SIM_T_KV)
+      out->tensors[t].bytes = (out->tensors[t].bytes + m.tp - 1) / m.tp;
   for (size_t i = 0; i < n && !rc;) {
     const wl_op *op = wl_cascade_op(w, i);
     first[i] = out->n_ops;
+    m.split = tp_split_part(op->part);
     if (op->part == WL_PART_ATTN && op->compute == WL_C_MAC) {
       /* The attention run: consecutive attention ops of this layer. */
       size_t e = i + 1, av = i;
@@ -662,6 +718,7 @@ static int gpu_map_alg(const wl_cascade *w, const arch_model *a,
       }
     }
     rc = op->compute == WL_C_MAC ? gemm_kernel(&m, i) : elem_kernel(&m, i);
+    if (!rc && m.tp > 1) rc = allreduce_after(&m, i);
     i++;
   }
   first[n] = out->n_ops;
@@ -739,13 +796,19 @@ static int map_fdec(const wl_cascade *w, const arch_model *a,
   {.key = "bc", .type = MAP_OPT_INT, .dflt = "0", .imin = 0, .imax = 1024,  \
    .help = "key rows per block (0: 128 for d <= 64, else 64)"}
 
-static const map_opt_def flash2_opts[] = {TILE_OPTS, {0}};
+#define TP_OPT                                                              \
+  {.key = "tp", .type = MAP_OPT_INT, .dflt = "1", .imin = 1, .imax = 64,    \
+   .help = "tensor-parallel GPUs (Megatron split, all-reduce over the "     \
+           "link); one GPU of the group is simulated"}
+
+static const map_opt_def flash2_opts[] = {TILE_OPTS, TP_OPT, {0}};
 static const map_opt_def flash_opts[] = {
+    TP_OPT,
     {.key = "smem_kb", .type = MAP_OPT_FLOAT, .dflt = "0", .fmin = 0,
      .fmax = 1e6,
      .help = "M of Algorithm 1 in KB (0: gpu.smem_per_block_kb)"},
     {0}};
-static const map_opt_def no_opts[] = {{0}};
+static const map_opt_def no_opts[] = {TP_OPT, {0}};
 
 const map_ops flash2_map_ops = {
     .iVersion = 2, .name = "flash2", .arch_cls = "gpu", .is_default = 1,

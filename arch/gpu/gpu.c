@@ -560,9 +560,9 @@ static int gpu_step(void *session, const sim_sched *s, sim_report *rep,
     return sim_err_set(err, SIM_EINVAL, "%s: the model needs %.2f GB of HBM "
                        "(weights %.2f GB + KV cache %.2f GB), %.2f GB more "
                        "than gpu.hbm_gb = %.0f GB; it would fit on %u GPUs "
-                       "(tensor parallel, before activations)",
+                       "(--map-opt tp=%u, before activations)",
                        c->cfg->path, need / 1e9, w_b / 1e9, kv_b / 1e9,
-                       (need - per) / 1e9, per / 1e9, n);
+                       (need - per) / 1e9, per / 1e9, n, n);
   }
   /* Occupancy, class and SFU work per op from its payload; slots per
    * SM = the largest occupancy. */
@@ -595,13 +595,16 @@ static int gpu_step(void *session, const sim_sched *s, sim_report *rep,
   snprintf(a->units[1].kind, sizeof a->units[1].kind, "host");
   a->units[1].count = 1;
   a->n_units = 2;
-  static const char *const lv[] = {"hbm", "l2", "smem"};
-  double bw[] = {p->hbm_gbps, p->l2_gbps, 0};
-  for (int l = 0; l < 3; l++) {
+  /* "link": the GPU-to-GPU link of a tensor-parallel group, one
+   * direction (NVLink's figure is both directions), PCIe without NVLink. */
+  static const char *const lv[] = {"hbm", "l2", "smem", "link"};
+  double bw[] = {p->hbm_gbps, p->l2_gbps, 0,
+                 p->nvlink_gbps > 0 ? p->nvlink_gbps / 2 : p->pcie_gbps};
+  for (int l = 0; l < 4; l++) {
     snprintf(a->levels[l].name, sizeof a->levels[l].name, "%s", lv[l]);
     a->levels[l].gbps = bw[l];
   }
-  a->n_levels = 3;
+  a->n_levels = 4;
   a->ctx = c;
   a->cost = gpu_cost;
   sim_exec_result xr;

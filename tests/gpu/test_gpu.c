@@ -377,7 +377,59 @@ static void test_decode_mappers(void) {
   sim_sched_fini(&s);
 }
 
+/* Tensor parallelism: each GPU holds 1/tp of the weights, does 1/tp of
+ * a split GEMM's MACs, and all-reduces a row-split GEMM's output:
+ * 2 (tp - 1) / tp of it over the link. */
+static void test_tensor_parallel(void) {
+  wl_model m;
+  wl_opts o;
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(wl_model_find("llama2-7b", &m, &err), 0);
+  wl_opts_default(&o);
+  o.scope = WL_SCOPE_BLOCK;
+  o.seq = 1024;
+  sim_sched s1, s4;
+  const char *kv[1] = {"tp=4"};
+  CU_ASSERT_EQUAL_FATAL(map_lower_and_map(&m, &o, &g_a100, "flash2", NULL,
+                                          0, &s1, &err), 0);
+  CU_ASSERT_EQUAL_FATAL(map_lower_and_map(&m, &o, &g_a100, "flash2", kv, 1,
+                                          &s4, &err), 0);
+  uint64_t w1 = 0, w4 = 0, ffn1 = 0, ffn4 = 0, link = 0;
+  for (size_t t = 0; t < s1.n_tensors; t++)
+    if (s1.tensors[t].kind == SIM_T_WEIGHT) {
+      w1 += s1.tensors[t].bytes;
+      w4 += s4.tensors[t].bytes;
+    }
+  CU_ASSERT(w4 * 4 >= w1 && w4 * 4 < w1 + 4 * s1.n_tensors);
+  int lk = sim_sched_find_level(&s4, "link");
+  CU_ASSERT(lk >= 0);
+  CU_ASSERT_EQUAL(sim_sched_find_level(&s1, "link"), -1);
+  for (size_t i = 0; i < s1.n_ops; i++)
+    if (!strncmp(s1.ops[i].name, "L0.ffn.up", 9))
+      ffn1 += s1.ops[i].macs * s1.ops[i].count;
+  int n_ar = 0;
+  for (size_t i = 0; i < s4.n_ops; i++) {
+    if (!strncmp(s4.ops[i].name, "L0.ffn.up", 9))
+      ffn4 += s4.ops[i].macs * s4.ops[i].count;
+    if (strstr(s4.ops[i].name, "allreduce") &&
+        !strstr(s4.ops[i].name, "launch")) {
+      link += (s4.ops[i].rd_bytes[lk] + s4.ops[i].wr_bytes[lk]) *
+              s4.ops[i].count;
+      n_ar++;
+    }
+  }
+  CU_ASSERT_EQUAL(ffn4, ffn1 / 4);
+  /* Two all-reduces (attention output, FFN down) of 1024 x 4096 fp16,
+   * each 2 x 3/4 of it over the link. */
+  CU_ASSERT_EQUAL(n_ar, 4); /* two kernels, each two ops */
+  CU_ASSERT_EQUAL(link, 2ull * 2 * 3 * (1024ull * 4096 * 2) / 4);
+  sim_sched_fini(&s1);
+  sim_sched_fini(&s4);
+}
+
 static CU_TestInfo tests[] = {
+    {"tensor parallel: weights, work and all-reduce per GPU",
+     test_tensor_parallel},
     {"energy per action, total = sum of parts", test_energy},
     {"decode mappers: same work, K/V once, grids", test_decode_mappers},
     {"standard attention HBM = 3Nd + 2N^2 reads, Nd + 2N^2 writes",
