@@ -42,7 +42,12 @@
  *    peak-performance analysis of Fu (arXiv 2405.08944).
  *  - Capacity: the schedule's resident tensors (weights and KV cache)
  *    must fit gpu.hbm_gb; otherwise the run is refused with the shortfall
- *    and how many GPUs (tensor parallel) would hold it.
+ *    and how many GPUs (--map-opt tp=N) would hold it.
+ *  - A tensor-parallel group's link is the level "link" (one direction
+ *    of NVLink, or PCIe), shared like HBM.
+ *  - Energy per action: tensor MACs, CUDA-core and SFU ops, bytes per
+ *    level, static power x latency (gpu.energy, with sources in the
+ *    presets); the total is the sum of the components.
  *
  * Numbers: every preset (arch/configs/gpu-*.yaml) carries its source
  * beside each value (NVIDIA architecture whitepapers and datasheets, the

@@ -14,12 +14,16 @@
  *           "l2"   shared bandwidth l2_gbps
  *           "smem" per-SM shared-memory traffic: priced by the cost
  *                  callback as a pipe of smem_bytes_per_clk per SM
+ *           "link" GPU-to-GPU traffic of a tensor-parallel group: one
+ *                  direction of NVLink (nvlink_gbps / 2), else PCIe
  *   op      macs = tensor-core MACs of one block, elem_ops = its CUDA-core
- *           (fp32 pipe) operations; payload (flat JSON object of
- *           integers) "threads", "regs" (per thread), "smem" (bytes per
- *           block), "sfu" (special-function ops of one block: exp),
- *           "iters" (main-loop iterations of one block, >= 1), "class"
- *           (0 gemm, 1 attention, 2 elementwise).
+ *           (fp32 pipe) operations, traffic per level of one block;
+ *           payload (a flat JSON object of integers): "threads", "regs"
+ *           (per thread), "smem" (bytes per block), "sfu" (special-
+ *           function ops of one block: exp, reciprocal), "class" (a
+ *           gpu_kclass: 0 gemm, 1 attention, 2 element-wise).
+ *   tensors weights and KV cache are what must fit hbm_gb (per GPU: a
+ *           tensor-parallel mapper writes one GPU's share).
  */
 #ifndef TFSIM_GPU_H
 #define TFSIM_GPU_H
