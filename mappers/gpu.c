@@ -69,6 +69,7 @@ typedef struct gmap {
   int hbm, l2, smem, sm, host, link; /* link: -1 unless tp > 1 */
   uint64_t tp;           /* tensor-parallel GPUs (1: none) */
   int split;             /* the kernel being emitted is split over tp */
+  int graph;             /* one launch for the whole step (CUDA graph) */
   int64_t last_launch;   /* emitted index of the previous launch, -1 */
   int64_t (*done)[2];    /* per cascade op: emitted ops to wait on */
   sim_err *err;
@@ -108,13 +109,17 @@ static int add_dep(sim_sched_op *op, int64_t d) {
 static int emit(gmap *m, const kern *k, int64_t wi) {
   sim_sched_op op;
   char nm[SIM_NAME_MAX];
-  snprintf(nm, sizeof nm, "%.40s.launch", k->name);
-  sim_sched_op_init(&op, nm, SIM_FN_MOVE, k->prec, m->host);
-  op.layer = k->layer;
-  add_dep(&op, m->last_launch);
-  int li = sim_sched_push(m->s, &op);
-  if (li < 0) return sim_err_set(m->err, SIM_ENOMEM, "out of memory");
-  m->last_launch = li;
+  int li = (int)m->last_launch;
+  if (!m->graph || li < 0) {
+    /* Eager: one launch per kernel.  Graph: one launch for the step. */
+    snprintf(nm, sizeof nm, "%.40s.launch", m->graph ? "graph" : k->name);
+    sim_sched_op_init(&op, nm, SIM_FN_MOVE, k->prec, m->host);
+    op.layer = m->graph ? -1 : k->layer;
+    add_dep(&op, m->last_launch);
+    li = sim_sched_push(m->s, &op);
+    if (li < 0) return sim_err_set(m->err, SIM_ENOMEM, "out of memory");
+    m->last_launch = li;
+  }
   uint64_t n = k->blocks ? k->blocks : 1;
   uint64_t tot[2 + 8 + 1];
   tot[0] = k->macs;
@@ -679,6 +684,7 @@ static int gpu_map_alg(const wl_cascade *w, const arch_model *a,
   m.sm = sim_sched_unit(out, "sm");
   m.host = sim_sched_unit(out, "host");
   m.tp = (uint64_t)map_opt_int(o, "tp");
+  m.graph = !strcmp(map_opt_enum(o, "launch"), "graph");
   m.link = m.tp > 1 ? sim_sched_level(out, "link") : -1;
   m.last_launch = -1;
   size_t n = wl_cascade_n_ops(w);
@@ -745,8 +751,10 @@ static int gpu_map_alg(const wl_cascade *w, const arch_model *a,
     g.iters = op->repeat;
     uint32_t last_k = (uint32_t)(first[j] - 1), last_l = last_k;
     while (last_l > g.first && (int)out->ops[last_l].unit != m.host) last_l--;
-    g.carry[g.n_carry].from = last_l;
-    g.carry[g.n_carry++].to = g.first; /* the first launch */
+    if ((int)out->ops[g.first].unit == m.host) { /* eager launches */
+      g.carry[g.n_carry].from = last_l;
+      g.carry[g.n_carry++].to = g.first; /* the first launch */
+    }
     for (size_t c = i; c < j && g.n_carry < SIM_GROUP_MAX_CARRY; c++) {
       const wl_op *oc = wl_cascade_op(w, c);
       int inner = 0;
@@ -796,10 +804,15 @@ static int map_fdec(const wl_cascade *w, const arch_model *a,
   {.key = "bc", .type = MAP_OPT_INT, .dflt = "0", .imin = 0, .imax = 1024,  \
    .help = "key rows per block (0: 128 for d <= 64, else 64)"}
 
+static const char *const k_launch[] = {"eager", "graph", NULL};
 #define TP_OPT                                                              \
   {.key = "tp", .type = MAP_OPT_INT, .dflt = "1", .imin = 1, .imax = 64,    \
    .help = "tensor-parallel GPUs (Megatron split, all-reduce over the "     \
-           "link); one GPU of the group is simulated"}
+           "link); one GPU of the group is simulated"},                     \
+  {.key = "launch", .type = MAP_OPT_ENUM, .dflt = "eager",                  \
+   .values = k_launch,                                                      \
+   .help = "eager: a launch per kernel (a PyTorch loop); graph: one "       \
+           "launch per step (CUDA graphs)"}
 
 static const map_opt_def flash2_opts[] = {TILE_OPTS, TP_OPT, {0}};
 static const map_opt_def flash_opts[] = {

@@ -427,7 +427,38 @@ static void test_tensor_parallel(void) {
   sim_sched_fini(&s4);
 }
 
+/* Launches: eager decode of a small model is bound by the host (a launch
+ * per kernel), a CUDA graph (one launch per step) is not. */
+static void test_launch_modes(void) {
+  wl_model m;
+  wl_opts o;
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(wl_model_find("gpt2-s", &m, &err), 0);
+  wl_opts_default(&o);
+  o.phase = WL_DECODE;
+  o.kv = 512;
+  double t[2], host[2];
+  static const char *const mode[2] = {"launch=eager", "launch=graph"};
+  for (int i = 0; i < 2; i++) {
+    map_sim_opts so = {0};
+    so.kv_opts = &mode[i];
+    so.n_kv_opts = 1;
+    sim_report r;
+    sim_report_init(&r);
+    CU_ASSERT_EQUAL_FATAL(map_simulate(&g_a100, &m, &o, &so, &r, NULL, &err),
+                          0);
+    t[i] = (double)r.latency_ps * 1e-12;
+    host[i] = sim_report_get(&r, "host_s_launch", -1);
+    sim_report_fini(&r);
+  }
+  CU_ASSERT(host[0] > 0.9 * t[0]);            /* eager: host-bound */
+  CU_ASSERT_DOUBLE_EQUAL(host[1], 5e-6, 1e-12); /* graph: one launch */
+  CU_ASSERT(t[1] < t[0] / 5);
+}
+
 static CU_TestInfo tests[] = {
+    {"launch modes: eager is host-bound in decode, graph is not",
+     test_launch_modes},
     {"tensor parallel: weights, work and all-reduce per GPU",
      test_tensor_parallel},
     {"energy per action, total = sum of parts", test_energy},
