@@ -594,7 +594,7 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
 
 /* Standard attention: S = QK^T, P = softmax(S), O = PV, each a kernel
  * with its operands in HBM (the cascade's bytes). */
-static int standard_attn(gmap *m, size_t qk, size_t av, size_t run_end) {
+static int standard_attn(gmap *m, size_t qk, size_t av) {
   const wl_cascade *w = m->w;
   int rc = gemm_kernel(m, qk);
   if (rc) return rc;
@@ -625,7 +625,6 @@ static int standard_attn(gmap *m, size_t qk, size_t av, size_t run_end) {
     m->done[c][0] = m->done[av - 1][0];
     m->done[c][1] = m->done[av - 1][1];
   }
-  (void)run_end;
   return gemm_kernel(m, av);
 }
 
@@ -716,7 +715,7 @@ static int gpu_map_alg(const wl_cascade *w, const arch_model *a,
       }
       att at;
       if (av > i && att_shape(w, i, av, &at) == 0) {
-        rc = alg == ALG_STANDARD ? standard_attn(&m, i, av, e)
+        rc = alg == ALG_STANDARD ? standard_attn(&m, i, av)
                                  : fused_kernel(&m, i, av, e, &at, alg, o);
         for (size_t c = i + 1; c < e; c++) first[c] = first[i];
         i = e;
