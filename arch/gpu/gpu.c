@@ -91,6 +91,8 @@ typedef struct gpu_sec {
   unsigned smem_bytes_per_clk;
   unsigned sfu_per_clk;
   unsigned fp32_per_clk;
+  gpu_prec_tab *cuda_ops_per_clk;
+  double l1_per_sm_kb;
   double l2_mb;
   double l2_gbps;
   double hbm_gb;
@@ -146,6 +148,10 @@ static const cyaml_schema_field_t sec_fields[] = {
     F_UINT(smem_bytes_per_clk),
     F_UINT(sfu_per_clk),
     F_UINT(fp32_per_clk),
+    CYAML_FIELD_MAPPING_PTR("cuda_ops_per_clk",
+                            CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                            gpu_sec, cuda_ops_per_clk, prec_fields),
+    F_FLOAT(l1_per_sm_kb),
     F_FLOAT(l2_mb),
     F_FLOAT(l2_gbps),
     F_FLOAT(hbm_gb),
@@ -203,6 +209,7 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
       (rc = pos(c, err, "gpu.smem_bytes_per_clk", s->smem_bytes_per_clk)) ||
       (rc = pos(c, err, "gpu.sfu_per_clk", s->sfu_per_clk)) ||
       (rc = pos(c, err, "gpu.fp32_per_clk", s->fp32_per_clk)) ||
+      (rc = pos(c, err, "gpu.l1_per_sm_kb", s->l1_per_sm_kb)) ||
       (rc = pos(c, err, "gpu.l2_mb", s->l2_mb)) ||
       (rc = pos(c, err, "gpu.l2_gbps", s->l2_gbps)) ||
       (rc = pos(c, err, "gpu.hbm_gb", s->hbm_gb)) ||
@@ -219,6 +226,10 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
     return sim_cfg_fail(c, err, "gpu.sustained_clock_mhz", "must be in "
                         "0..gpu.clock_mhz (%g), 0 meaning the boost clock "
                         "(got %g)", s->clock_mhz, s->sustained_clock_mhz);
+  if (s->smem_per_sm_kb > s->l1_per_sm_kb)
+    return sim_cfg_fail(c, err, "gpu.smem_per_sm_kb", "%g KB exceeds the "
+                        "L1/shared array gpu.l1_per_sm_kb (%g KB)",
+                        s->smem_per_sm_kb, s->l1_per_sm_kb);
   if (s->smem_per_block_kb > s->smem_per_sm_kb)
     return sim_cfg_fail(c, err, "gpu.smem_per_block_kb", "%g KB exceeds "
                         "gpu.smem_per_sm_kb (%g KB)", s->smem_per_block_kb,
@@ -264,6 +275,9 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
   p->smem_bytes_per_clk = s->smem_bytes_per_clk;
   p->sfu_per_clk = s->sfu_per_clk;
   p->fp32_per_clk = s->fp32_per_clk;
+  p->l1_per_sm_b = (uint32_t)(s->l1_per_sm_kb * 1024);
+  for (int q = 0; q < SIM_PREC_COUNT; q++) p->cuda_ops_per_clk[q] = 0;
+  p->cuda_ops_per_clk[SIM_P_FP32] = s->fp32_per_clk;
   p->l2_b = s->l2_mb * 1048576.0;
   p->l2_gbps = s->l2_gbps;
   p->hbm_b = s->hbm_gb * 1e9;
@@ -286,6 +300,20 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
       {"int4", SIM_P_INT4, offsetof(gpu_prec_tab, int4)},
       {"fp8", SIM_P_FP8, offsetof(gpu_prec_tab, fp8)}};
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+    const double *cv =
+        s->cuda_ops_per_clk
+            ? *(double *const *)((const char *)s->cuda_ops_per_clk +
+                                 tab[i].off)
+            : NULL;
+    if (cv) {
+      char ckey[64];
+      snprintf(ckey, sizeof ckey, "gpu.cuda_ops_per_clk.%s", tab[i].name);
+      if ((rc = pos(c, err, ckey, *cv))) {
+        sim_free(st);
+        return rc;
+      }
+      p->cuda_ops_per_clk[tab[i].p] = *cv;
+    }
     const double *v = *(double *const *)((const char *)s->tensor_macs_per_clk +
                                          tab[i].off);
     if (!v) continue;
@@ -402,7 +430,14 @@ static int gpu_cost(void *ctx, const sim_sched *s, size_t i, double *t_ps,
                        sim_prec_name(op->prec), sim_prec_name(op->prec));
   const gpu_opinfo *oi = &c->oi[i];
   double tc = op->macs ? (double)op->macs / (rate * p->eff[oi->kc]) : 0;
-  double fp = (double)op->elem_ops / p->fp32_per_clk;
+  /* Element-wise kernels compute at their precision's CUDA-core rate
+   * (packed fp16/bf16), when the preset gives one; attention's softmax
+   * and everything else in fp32. */
+  double lanes = p->fp32_per_clk;
+  if (oi->kc == GPU_K_ELEM && op->prec < SIM_PREC_COUNT &&
+      p->cuda_ops_per_clk[op->prec] > 0)
+    lanes = p->cuda_ops_per_clk[op->prec];
+  double fp = (double)op->elem_ops / lanes;
   double sfu = (double)oi->sfu / p->sfu_per_clk;
   double ls = 0;
   if (c->smem_lvl >= 0)

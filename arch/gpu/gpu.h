@@ -51,6 +51,10 @@ typedef struct gpu_params {
   uint32_t smem_bytes_per_clk;/* per SM */
   uint32_t sfu_per_clk;       /* exp/rcp per SM per clock */
   uint32_t fp32_per_clk;      /* fp32 lanes per SM */
+  double cuda_ops_per_clk[SIM_PREC_COUNT]; /* CUDA-core ops per clock per
+                                 SM by precision (fp32 = fp32_per_clk);
+                                 0: none (runs at the fp32 rate) */
+  uint32_t l1_per_sm_b;       /* the L1 / shared-memory array per SM */
   double l2_b, l2_gbps;
   double hbm_b, hbm_gbps;
   double pcie_gbps, nvlink_gbps;
