@@ -426,9 +426,9 @@ static int h100_rows(sim_val_table *t, sim_err *err) {
     rc = add(t, "fa2-h100/d128/8192", "fraction_of_peak", 0.35, tf / peak,
              0.15, 0, SRC_FA2 " text",
              fabs(tf / peak - 0.35) > 0.15 * 0.35
-                 ? "FA2 issues Ampere mma.sync, not Hopper's wgmma/TMA; "
-                   "the preset gives the wgmma rate and the boost clock "
-                   "(no sustained-clock measurement): both optimistic"
+                 ? "mma.sync at 2/3 of the wgmma rate is modelled; the "
+                   "boost clock (no sustained-clock measurement) and no "
+                   "TMA/async-copy limits are not: both optimistic"
                  : "", err);
   }
   arch_unload(&am);
