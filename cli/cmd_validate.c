@@ -106,7 +106,7 @@ int cmd_validate(int argc, char **argv) {
                .summary = "Compares published results (papers, peer "
                           "simulators) with tfsim's, figure by figure; one "
                           "suite per architecture class that has one "
-                          "(dram).",
+                          "(dram, gpu).",
                .opts = opts};
   sim_err err = {0};
   int rc = cli_parse(&c, argc, argv, &err);

@@ -58,13 +58,18 @@
 #include "arch/gpu/gpu.h"
 #include "map.h"
 
-typedef enum attn_alg { ALG_STANDARD, ALG_FLASH, ALG_FLASH2, ALG_FDEC } attn_alg;
+typedef enum attn_alg {
+  ALG_STANDARD, ALG_FLASH, ALG_FLASH2, ALG_FDEC, ALG_LEAN
+} attn_alg;
 
 typedef struct gmap {
   const wl_cascade *w;
   const gpu_params *p;
   sim_sched *s;
-  int hbm, l2, smem, sm, host;
+  int hbm, l2, smem, sm, host, link; /* link: -1 unless tp > 1 */
+  uint64_t tp;           /* tensor-parallel GPUs (1: none) */
+  int split;             /* the kernel being emitted is split over tp */
+  int graph;             /* one launch for the whole step (CUDA graph) */
   int64_t last_launch;   /* emitted index of the previous launch, -1 */
   int64_t (*done)[2];    /* per cascade op: emitted ops to wait on */
   sim_err *err;
@@ -80,7 +85,8 @@ typedef struct kern {
   uint32_t threads, regs, smem_b;
   gpu_kclass kc;
   uint64_t macs, fp32, sfu;           /* totals */
-  uint64_t rd[3], wr[3];              /* totals per level: hbm, l2, smem */
+  uint64_t rd[4], wr[4];              /* totals per level: hbm, l2, smem,
+                                         link */
   int32_t in[SIM_OP_MAX_IN];
   int n_in;
   int32_t out;
@@ -103,19 +109,28 @@ static int add_dep(sim_sched_op *op, int64_t d) {
 static int emit(gmap *m, const kern *k, int64_t wi) {
   sim_sched_op op;
   char nm[SIM_NAME_MAX];
-  snprintf(nm, sizeof nm, "%.40s.launch", k->name);
-  sim_sched_op_init(&op, nm, SIM_FN_MOVE, k->prec, m->host);
-  op.layer = k->layer;
-  add_dep(&op, m->last_launch);
-  int li = sim_sched_push(m->s, &op);
-  if (li < 0) return sim_err_set(m->err, SIM_ENOMEM, "out of memory");
-  m->last_launch = li;
+  int li = (int)m->last_launch;
+  if (!m->graph || li < 0) {
+    /* Eager: one launch per kernel.  Graph: one launch for the step. */
+    snprintf(nm, sizeof nm, "%.40s.launch", m->graph ? "graph" : k->name);
+    sim_sched_op_init(&op, nm, SIM_FN_MOVE, k->prec, m->host);
+    op.layer = m->graph ? -1 : k->layer;
+    add_dep(&op, m->last_launch);
+    li = sim_sched_push(m->s, &op);
+    if (li < 0) return sim_err_set(m->err, SIM_ENOMEM, "out of memory");
+    m->last_launch = li;
+  }
   uint64_t n = k->blocks ? k->blocks : 1;
-  uint64_t tot[2 + 6 + 1];
+  uint64_t tot[2 + 8 + 1];
   tot[0] = k->macs;
   tot[1] = k->fp32;
-  for (int l = 0; l < 3; l++) tot[2 + l] = k->rd[l], tot[5 + l] = k->wr[l];
-  tot[8] = k->sfu;
+  for (int l = 0; l < 4; l++) tot[2 + l] = k->rd[l], tot[6 + l] = k->wr[l];
+  tot[10] = k->sfu;
+  if (m->split && m->tp > 1) {
+    /* Tensor parallel: this GPU's share of a split kernel. */
+    for (int f = 0; f < 11; f++) tot[f] /= m->tp;
+    n = (n + m->tp - 1) / m->tp;
+  }
   /* Two ops, always (so a decode step's schedule keeps its shape): n - 1
    * blocks of the mean work, rounded down, and one block with the rest,
    * so every total is exact.  A grid of one block is the second op's
@@ -123,8 +138,8 @@ static int emit(gmap *m, const kern *k, int64_t wi) {
   uint64_t n_main = n > 1 ? n - 1 : 1;
   int64_t ids[2] = {-1, -1};
   for (int part = 0; part < 2; part++) {
-    uint64_t cnt = part ? 1 : n_main, v[9];
-    for (int f = 0; f < 9; f++)
+    uint64_t cnt = part ? 1 : n_main, v[11];
+    for (int f = 0; f < 11; f++)
       v[f] = n == 1 ? (part ? tot[f] : 0)
                     : part ? tot[f] - (tot[f] / n) * n_main : tot[f] / n;
     sim_sched_op_init(&op, k->name, k->fn, k->prec, m->sm);
@@ -133,10 +148,11 @@ static int emit(gmap *m, const kern *k, int64_t wi) {
     op.count = cnt;
     op.macs = v[0];
     op.elem_ops = v[1];
-    int lv[3] = {m->hbm, m->l2, m->smem};
-    for (int l = 0; l < 3; l++) {
+    int lv[4] = {m->hbm, m->l2, m->smem, m->link};
+    for (int l = 0; l < 4; l++) {
+      if (lv[l] < 0) continue;
       op.rd_bytes[lv[l]] = v[2 + l];
-      op.wr_bytes[lv[l]] = v[5 + l];
+      op.wr_bytes[lv[l]] = v[6 + l];
     }
     for (int i = 0; i < k->n_in && i < SIM_OP_MAX_IN; i++)
       op.in[op.n_in++] = k->in[i];
@@ -150,7 +166,7 @@ static int emit(gmap *m, const kern *k, int64_t wi) {
     char pl[160];
     snprintf(pl, sizeof pl, "{\"threads\": %u, \"regs\": %u, \"smem\": %u, "
              "\"sfu\": %llu, \"class\": %d}", k->threads, k->regs, k->smem_b,
-             (unsigned long long)v[8], (int)k->kc);
+             (unsigned long long)v[10], (int)k->kc);
     int oi = sim_sched_push(m->s, &op);
     if (oi < 0 || sim_sched_set_op_payload(m->s, (size_t)oi, pl))
       return sim_err_set(m->err, SIM_ENOMEM, "out of memory");
@@ -162,6 +178,26 @@ static int emit(gmap *m, const kern *k, int64_t wi) {
   }
   return 0;
 }
+
+/* Kernel configurations: the launch parameters of the kernels modelled,
+ * from their public sources.
+ *  GEMM: CUTLASS's default sm80 fp16 tile, 128 x 128 x 32, 3 stages, 8
+ *    warps of 64 x 32 (cutlass/gemm/device/default_gemm_configuration.h);
+ *    ~128 registers per thread; split-K slices of at least 256.
+ *  Element-wise: PyTorch's vectorised kernels, 4 elements per thread
+ *    (ATen/native/cuda/Loops.cuh: num_threads 128 x thread_work_size 4;
+ *    here 1024 threads per block, 4096 elements, 32 registers).
+ *  FlashAttention-2: 4 warps (128 threads), up to 255 registers per
+ *    thread (the O accumulator), tiles 128 x 128 for d <= 64 and
+ *    128 x 64 for d <= 128 on sm80, 64 x 64 above
+ *    (flash_fwd_launch_template.h); one MMA covers 16 rows. */
+enum {
+  GEMM_T = 128, GEMM_TK = 32, GEMM_STAGES = 3, GEMM_THREADS = 256,
+  GEMM_REGS = 128, GEMM_MIN_SPLIT_K = 256, GEMM_WARP_M = 64,
+  GEMM_WARP_N = 32, GEMM_WARPS_M = 2, GEMM_WARPS_N = 4,
+  ELEM_THREADS = 1024, ELEM_PER_BLOCK = 4096, ELEM_REGS = 32,
+  FA_THREADS = 128, FA_WARPS = 4, FA_REGS = 255, MMA_ROWS = 16
+};
 
 static uint64_t cdiv(uint64_t a, uint64_t b) { return b ? (a + b - 1) / b : 0; }
 
@@ -192,7 +228,6 @@ static void kern_init(kern *k, const wl_cascade *w, const wl_op *op,
 /* A MAC op as a tiled tensor-core GEMM: 128 x 128 output tiles, a
  * 128 x 128 x 32 main loop with 3 stages in shared memory (48 KB), 8
  * warps of 64 x 32 (CUTLASS's default sm80 tile). */
-#define GEMM_T 128
 static int gemm_kernel(gmap *m, size_t i) {
   const wl_op *op = wl_cascade_op(m->w, i);
   wl_gemm g;
@@ -206,15 +241,21 @@ static int gemm_kernel(gmap *m, size_t i) {
   /* Split-K (cuBLAS's choice for skinny GEMMs: decode GEMVs): too few
    * tiles to fill the SMs split the reduction into ks slices of at least
    * 256, each writing an fp32 partial tile that a second pass adds. */
-  uint64_t ks = 1, slots = (uint64_t)m->p->sms * 2;
+  uint32_t occ;
+  int rc = gpu_occupancy(m->p, GEMM_THREADS, GEMM_REGS,
+                         GEMM_STAGES * (GEMM_T + GEMM_T) * GEMM_TK * 2, &occ,
+                         m->err);
+  if (rc) return rc;
+  uint64_t ks = 1, slots = (uint64_t)m->p->sms * occ;
   if (k.blocks < slots) {
     ks = slots / k.blocks; /* one wave: no tail */
-    if (ks > g.k / 256) ks = g.k / 256 ? g.k / 256 : 1;
+    uint64_t kmax = g.k / GEMM_MIN_SPLIT_K;
+    if (ks > kmax) ks = kmax ? kmax : 1;
   }
   k.blocks *= ks;
-  k.threads = 256;
-  k.regs = 128;
-  k.smem_b = 3 * (GEMM_T + GEMM_T) * 32 * 2;
+  k.threads = GEMM_THREADS;
+  k.regs = GEMM_REGS;
+  k.smem_b = GEMM_STAGES * (GEMM_T + GEMM_T) * GEMM_TK * 2;
   k.macs = wl_op_macs(m->w, op);
   double eb = wl_precision_bytes(wl_cascade_tensor(m->w, op->in[0].tensor)->prec);
   k.rd[0] = wl_op_in_bytes(m->w, op);
@@ -235,8 +276,10 @@ static int gemm_kernel(gmap *m, size_t i) {
   /* Shared memory: panels written once; A read by each of the 4 warp
    * columns that have columns, B by each of the 2 warp rows that have
    * rows (a GEMV's one row: B once). */
-  double ra = (double)(cdiv(g.n, 32) < 4 ? cdiv(g.n, 32) : 4);
-  double rb = (double)(cdiv(g.m, 64) < 2 ? cdiv(g.m, 64) : 2);
+  double ra = (double)(cdiv(g.n, GEMM_WARP_N) < GEMM_WARPS_N
+                            ? cdiv(g.n, GEMM_WARP_N) : GEMM_WARPS_N);
+  double rb = (double)(cdiv(g.m, GEMM_WARP_M) < GEMM_WARPS_M
+                            ? cdiv(g.m, GEMM_WARP_M) : GEMM_WARPS_M);
   k.wr[2] = k.rd[1];
   k.rd[2] = (uint64_t)((double)g.batch * (double)g.k * eb *
                        (ra * (double)g.m * (double)tn +
@@ -258,10 +301,10 @@ static int elem_kernel(gmap *m, size_t i) {
   kern_init(&k, m->w, op, op->name);
   k.kc = GPU_K_ELEM;
   uint64_t pts = wl_op_points(m->w, op);
-  k.blocks = cdiv(pts, 4096);
+  k.blocks = cdiv(pts, ELEM_PER_BLOCK);
   if (!k.blocks) k.blocks = 1;
-  k.threads = 1024;
-  k.regs = 32;
+  k.threads = ELEM_THREADS;
+  k.regs = ELEM_REGS;
   k.fp32 = wl_op_elem_ops(m->w, op);
   k.sfu = sfu_fn(k.fn) ? pts : 0;
   k.rd[0] = k.rd[1] = wl_op_in_bytes(m->w, op);
@@ -360,19 +403,23 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
   /* Key-length split (flashdecode): enough blocks to fill the SMs. */
   uint64_t ns = 1;
   if (alg == ALG_FDEC) {
-    uint64_t slots = (uint64_t)p->sms * 2, grid = heads * Tr;
+    uint32_t occ_d;
+    int orc_d = gpu_occupancy(p, FA_THREADS, FA_REGS, (uint32_t)smem, &occ_d,
+                              m->err);
+    if (orc_d) return orc_d;
+    uint64_t slots = (uint64_t)p->sms * occ_d, grid = heads * Tr;
     if (grid < slots) ns = cdiv(slots, grid);
     uint64_t maxs = cdiv(a->M, Bc);
     if (ns > maxs) ns = maxs;
     if (ns < 1) ns = 1;
   }
-  char *nm = sim_strdup(q->name);
   char kname[SIM_NAME_MAX];
-  const char *tag = alg == ALG_FLASH ? "flash" : alg == ALG_FDEC ? "flashdec"
-                                                                  : "flash2";
+  const char *tag = alg == ALG_FLASH  ? "flash"
+                    : alg == ALG_FDEC ? "flashdec"
+                    : alg == ALG_LEAN ? "lean"
+                                      : "flash2";
   snprintf(kname, sizeof kname, "%.*s%s", (int)(strlen(q->name) - 2),
            q->name, tag);
-  sim_free(nm);
   kern k;
   kern_init(&k, w, v, kname);
   k.fn = SIM_FN_MAC;
@@ -393,8 +440,8 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
       }
   }
   k.blocks = heads * Tr * ns;
-  k.threads = 128;
-  k.regs = 255;
+  k.threads = FA_THREADS;
+  k.regs = FA_REGS;
   k.smem_b = (uint32_t)smem;
   uint64_t kv_l2 = 0, fp2 = 0;
   for (uint64_t i = 0; i < Tr; i++) {
@@ -421,7 +468,8 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
       k.rd[0] += r * a->e * eb;                   /* Q_i once */
       k.wr[0] += r * a->f * eb + r * 4;           /* O_i and LSE once */
       /* Every warp with rows (16 per MMA) reads all of K_j and V_j. */
-      uint64_t warps = cdiv(r, 16) < 4 ? cdiv(r, 16) : 4;
+      uint64_t warps = cdiv(r, MMA_ROWS) < FA_WARPS ? cdiv(r, MMA_ROWS)
+                                                    : FA_WARPS;
       k.rd[2] += nkv * warps * Bc * (a->e + a->f) * eb + r * a->e * eb;
       k.wr[2] += nkv * Bc * (a->e + a->f) * eb + r * a->e * eb;
       if (ns > 1) { /* partial O, m, l in fp32 for the combine */
@@ -430,6 +478,32 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
     }
   }
   k.fp32 = fp2 / 2;
+  uint64_t lean_seg = 0;
+  if (alg == ALG_LEAN) {
+    /* Stream-K (LeanAttention): the heads x key-block tiles are dealt
+     * out evenly to exactly one wave of blocks, across head boundaries;
+     * each head segment a block holds ends in an fp32 partial (O, m, l)
+     * that a fix-up kernel combines.  Segments: one per (head, query
+     * block) plus at most one split per block boundary. */
+    uint32_t occ0;
+    int orc0 = gpu_occupancy(p, k.threads, k.regs, k.smem_b, &occ0, m->err);
+    if (orc0) return orc0;
+    uint64_t tiles = 0;
+    for (uint64_t i = 0; i < Tr; i++) {
+      uint64_t r, nkv, comp, ndiag;
+      qblock(a, Br, Bc, i, &r, &nkv, &comp, &ndiag);
+      tiles += nkv;
+    }
+    tiles *= heads;
+    uint64_t slots0 = (uint64_t)p->sms * occ0;
+    k.blocks = tiles < slots0 ? tiles : slots0;
+    lean_seg = heads * Tr + k.blocks;
+    /* per head: the O and LSE writes become partials (below) */
+    for (uint64_t i = 0; i < Tr; i++) {
+      uint64_t r = a->P - i * Br < Br ? a->P - i * Br : Br;
+      k.wr[0] -= r * a->f * eb + r * 4;
+    }
+  }
   /* K and V come from HBM once per KV head when the blocks sharing them
    * (j query heads x Tr query blocks) are resident together and stream
    * the tiles at one pace, or when the heads in flight keep them in L2;
@@ -453,6 +527,10 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
   for (int l = 1; l < 3; l++) k.rd[l] *= heads, k.wr[l] *= heads;
   k.rd[0] = (k.rd[0] - a->b * a->g * kv_hbm) * heads + a->b * a->g * kv_hbm;
   k.wr[0] *= heads;
+  if (alg == ALG_LEAN) {
+    uint64_t rows = a->P < Br ? a->P : Br;
+    k.wr[0] += lean_seg * rows * (a->f + 2) * 4;
+  }
   k.wr[1] = k.wr[0];
   if (alg == ALG_FLASH) {
     /* Algorithm 1, line 2: O = 0, l = 0, m = -inf written to HBM. */
@@ -465,14 +543,13 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
     z.kc = GPU_K_ELEM;
     z.n_in = 0;
     z.n_deps_wl = 0;
-    z.blocks = cdiv(heads * a->P * (a->f + 2), 4096);
-    z.threads = 1024;
-    z.regs = 32;
+    z.blocks = cdiv(heads * a->P * (a->f + 2), ELEM_PER_BLOCK);
+    z.threads = ELEM_THREADS;
+    z.regs = ELEM_REGS;
     z.wr[0] = z.wr[1] = heads * a->P * (a->f * eb + 2 * 4);
     int rc = emit(m, &z, -1);
     if (rc) return rc;
-    k.deps_wl[k.n_deps_wl] = 0; /* placeholder, replaced below */
-    /* the kernel waits for the init through the launch order */
+    /* The kernel waits for the init (added below: not a cascade op). */
     int64_t zi = m->s->n_ops - 1;
     int rc2 = emit(m, &k, (int64_t)av);
     if (rc2) return rc2;
@@ -483,8 +560,10 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
     int rc = emit(m, &k, (int64_t)av);
     if (rc) return rc;
   }
-  if (ns > 1) {
-    /* FlashDecoding's combine: read ns partial (O, m, l), write O. */
+  if (ns > 1 || alg == ALG_LEAN) {
+    /* The combine (FlashDecoding) or fix-up (LeanAttention): read the
+     * partial (O, m, l) of every split, write O. */
+    if (alg == ALG_LEAN) ns = cdiv(lean_seg, heads * Tr);
     kern c;
     char cn[SIM_NAME_MAX];
     snprintf(cn, sizeof cn, "%.*scombine", (int)(strlen(q->name) - 2),
@@ -495,9 +574,9 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
     c.n_in = 0;
     c.deps_wl[0] = (uint32_t)av;
     c.n_deps_wl = 1;
-    c.blocks = cdiv(heads * a->P * a->f, 4096);
-    c.threads = 1024;
-    c.regs = 32;
+    c.blocks = cdiv(heads * a->P * a->f, ELEM_PER_BLOCK);
+    c.threads = ELEM_THREADS;
+    c.regs = ELEM_REGS;
     c.fp32 = heads * a->P * (ns * (a->f * 2 + 4));
     c.sfu = heads * a->P * ns;
     c.rd[0] = c.rd[1] = heads * a->P * ns * (a->f + 2) * 4;
@@ -515,7 +594,7 @@ static int fused_kernel(gmap *m, size_t qk, size_t av, size_t run_end,
 
 /* Standard attention: S = QK^T, P = softmax(S), O = PV, each a kernel
  * with its operands in HBM (the cascade's bytes). */
-static int standard_attn(gmap *m, size_t qk, size_t av, size_t run_end) {
+static int standard_attn(gmap *m, size_t qk, size_t av) {
   const wl_cascade *w = m->w;
   int rc = gemm_kernel(m, qk);
   if (rc) return rc;
@@ -536,9 +615,9 @@ static int standard_attn(gmap *m, size_t qk, size_t av, size_t run_end) {
     k.fp32 += wl_op_elem_ops(w, oc);
     if (sfu_fn(map_fn_of(oc))) k.sfu += wl_op_points(w, oc);
   }
-  k.blocks = cdiv(pts, 4096);
-  k.threads = 1024;
-  k.regs = 32;
+  k.blocks = cdiv(pts, ELEM_PER_BLOCK);
+  k.threads = ELEM_THREADS;
+  k.regs = ELEM_REGS;
   k.rd[0] = k.rd[1] = wl_op_out_bytes(w, q);
   k.wr[0] = k.wr[1] = wl_op_out_bytes(w, last);
   if ((rc = emit(m, &k, (int64_t)(av - 1)))) return rc;
@@ -546,8 +625,46 @@ static int standard_attn(gmap *m, size_t qk, size_t av, size_t run_end) {
     m->done[c][0] = m->done[av - 1][0];
     m->done[c][1] = m->done[av - 1][1];
   }
-  (void)run_end;
   return gemm_kernel(m, av);
+}
+
+/* Tensor parallelism (Megatron-LM): the Q, K, V and FFN up/gate GEMMs
+ * split by columns, the attention by heads, the output and FFN down
+ * projections by rows, the LM head by vocabulary; norms, residuals and
+ * the embedding are replicated.  A row-split GEMM's partial sums are
+ * all-reduced (ring: 2 (tp - 1) / tp of the output over the link, the
+ * additions on the CUDA cores, 16 blocks as NCCL's channels). */
+static int tp_split_part(wl_part pt) {
+  return pt == WL_PART_QKV || pt == WL_PART_KV || pt == WL_PART_ATTN ||
+         pt == WL_PART_PROJ || pt == WL_PART_FFN || pt == WL_PART_HEAD;
+}
+
+static int allreduce_after(gmap *m, size_t i) {
+  const wl_op *op = wl_cascade_op(m->w, i);
+  wl_gemm g;
+  if (op->compute != WL_C_MAC || wl_op_gemm(m->w, op, &g)) return 0;
+  int row = op->part == WL_PART_PROJ ||
+            (op->part == WL_PART_FFN && g.n == m->w->model.d_model);
+  if (!row) return 0;
+  char nm[SIM_NAME_MAX];
+  snprintf(nm, sizeof nm, "%.36s.allreduce", op->name);
+  kern k;
+  kern_init(&k, m->w, op, nm);
+  k.fn = SIM_FN_SUM;
+  k.kc = GPU_K_ELEM;
+  k.n_in = 0;
+  k.deps_wl[0] = (uint32_t)i;
+  k.n_deps_wl = 1;
+  uint64_t out_b = wl_op_out_bytes(m->w, op), tp = m->tp;
+  uint64_t moved = 2 * (tp - 1) * out_b / tp;
+  k.blocks = 16;
+  k.threads = ELEM_THREADS;
+  k.regs = ELEM_REGS;
+  k.fp32 = (tp - 1) * (g.batch * g.m * g.n) / tp;
+  k.rd[3] = k.wr[3] = moved / 2;
+  k.rd[0] = k.wr[0] = k.rd[1] = k.wr[1] = moved;
+  m->split = 0;
+  return emit(m, &k, (int64_t)i);
 }
 
 static int gpu_map_alg(const wl_cascade *w, const arch_model *a,
@@ -565,6 +682,9 @@ static int gpu_map_alg(const wl_cascade *w, const arch_model *a,
   m.smem = sim_sched_level(out, "smem");
   m.sm = sim_sched_unit(out, "sm");
   m.host = sim_sched_unit(out, "host");
+  m.tp = (uint64_t)map_opt_int(o, "tp");
+  m.graph = !strcmp(map_opt_enum(o, "launch"), "graph");
+  m.link = m.tp > 1 ? sim_sched_level(out, "link") : -1;
   m.last_launch = -1;
   size_t n = wl_cascade_n_ops(w);
   m.done = sim_calloc(n ? n : 1, sizeof *m.done);
@@ -576,9 +696,15 @@ static int gpu_map_alg(const wl_cascade *w, const arch_model *a,
     return sim_err_set(err, SIM_ENOMEM, "out of memory");
   }
   if ((rc = map_cascade_tensors(w, out, m.hbm, err))) goto out;
+  /* Tensor parallel: each GPU holds 1/tp of the weights and KV cache. */
+  for (size_t t = 0; t < out->n_tensors && m.tp > 1; t++)
+    if (out->tensors[t].kind == SIM_T_WEIGHT ||
+        out->tensors[t].kind == SIM_T_KV)
+      out->tensors[t].bytes = (out->tensors[t].bytes + m.tp - 1) / m.tp;
   for (size_t i = 0; i < n && !rc;) {
     const wl_op *op = wl_cascade_op(w, i);
     first[i] = out->n_ops;
+    m.split = tp_split_part(op->part);
     if (op->part == WL_PART_ATTN && op->compute == WL_C_MAC) {
       /* The attention run: consecutive attention ops of this layer. */
       size_t e = i + 1, av = i;
@@ -589,7 +715,7 @@ static int gpu_map_alg(const wl_cascade *w, const arch_model *a,
       }
       att at;
       if (av > i && att_shape(w, i, av, &at) == 0) {
-        rc = alg == ALG_STANDARD ? standard_attn(&m, i, av, e)
+        rc = alg == ALG_STANDARD ? standard_attn(&m, i, av)
                                  : fused_kernel(&m, i, av, e, &at, alg, o);
         for (size_t c = i + 1; c < e; c++) first[c] = first[i];
         i = e;
@@ -597,6 +723,7 @@ static int gpu_map_alg(const wl_cascade *w, const arch_model *a,
       }
     }
     rc = op->compute == WL_C_MAC ? gemm_kernel(&m, i) : elem_kernel(&m, i);
+    if (!rc && m.tp > 1) rc = allreduce_after(&m, i);
     i++;
   }
   first[n] = out->n_ops;
@@ -623,8 +750,10 @@ static int gpu_map_alg(const wl_cascade *w, const arch_model *a,
     g.iters = op->repeat;
     uint32_t last_k = (uint32_t)(first[j] - 1), last_l = last_k;
     while (last_l > g.first && (int)out->ops[last_l].unit != m.host) last_l--;
-    g.carry[g.n_carry].from = last_l;
-    g.carry[g.n_carry++].to = g.first; /* the first launch */
+    if ((int)out->ops[g.first].unit == m.host) { /* eager launches */
+      g.carry[g.n_carry].from = last_l;
+      g.carry[g.n_carry++].to = g.first; /* the first launch */
+    }
     for (size_t c = i; c < j && g.n_carry < SIM_GROUP_MAX_CARRY; c++) {
       const wl_op *oc = wl_cascade_op(w, c);
       int inner = 0;
@@ -659,6 +788,10 @@ static int map_standard(const wl_cascade *w, const arch_model *a,
                         const map_opts *o, sim_sched *out, sim_err *err) {
   return gpu_map_alg(w, a, o, out, err, ALG_STANDARD);
 }
+static int map_lean(const wl_cascade *w, const arch_model *a,
+                    const map_opts *o, sim_sched *out, sim_err *err) {
+  return gpu_map_alg(w, a, o, out, err, ALG_LEAN);
+}
 static int map_fdec(const wl_cascade *w, const arch_model *a,
                     const map_opts *o, sim_sched *out, sim_err *err) {
   return gpu_map_alg(w, a, o, out, err, ALG_FDEC);
@@ -670,13 +803,24 @@ static int map_fdec(const wl_cascade *w, const arch_model *a,
   {.key = "bc", .type = MAP_OPT_INT, .dflt = "0", .imin = 0, .imax = 1024,  \
    .help = "key rows per block (0: 128 for d <= 64, else 64)"}
 
-static const map_opt_def flash2_opts[] = {TILE_OPTS, {0}};
+static const char *const k_launch[] = {"eager", "graph", NULL};
+#define TP_OPT                                                              \
+  {.key = "tp", .type = MAP_OPT_INT, .dflt = "1", .imin = 1, .imax = 64,    \
+   .help = "tensor-parallel GPUs (Megatron split, all-reduce over the "     \
+           "link); one GPU of the group is simulated"},                     \
+  {.key = "launch", .type = MAP_OPT_ENUM, .dflt = "eager",                  \
+   .values = k_launch,                                                      \
+   .help = "eager: a launch per kernel (a PyTorch loop); graph: one "       \
+           "launch per step (CUDA graphs)"}
+
+static const map_opt_def flash2_opts[] = {TILE_OPTS, TP_OPT, {0}};
 static const map_opt_def flash_opts[] = {
+    TP_OPT,
     {.key = "smem_kb", .type = MAP_OPT_FLOAT, .dflt = "0", .fmin = 0,
      .fmax = 1e6,
      .help = "M of Algorithm 1 in KB (0: gpu.smem_per_block_kb)"},
     {0}};
-static const map_opt_def no_opts[] = {{0}};
+static const map_opt_def no_opts[] = {TP_OPT, {0}};
 
 const map_ops flash2_map_ops = {
     .iVersion = 2, .name = "flash2", .arch_cls = "gpu", .is_default = 1,
@@ -697,3 +841,8 @@ const map_ops flashdecode_map_ops = {
     .summary = "flash2 with the key length split over blocks when the grid "
                "cannot fill the SMs, then a combine kernel",
     .map = map_fdec, .opts = flash2_opts};
+const map_ops lean_map_ops = {
+    .iVersion = 2, .name = "lean", .arch_cls = "gpu",
+    .summary = "flash2 with LeanAttention's stream-K split: heads x key "
+               "blocks dealt evenly to one wave of blocks, then a fix-up",
+    .map = map_lean, .opts = flash2_opts};

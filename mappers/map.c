@@ -15,13 +15,14 @@ extern const map_ops naive_map_ops;
 extern const map_ops tinyengine_map_ops;
 extern const map_ops mcuformer_map_ops;
 extern const map_ops flash2_map_ops, flash_map_ops, standard_map_ops,
-    flashdecode_map_ops;
+    flashdecode_map_ops, lean_map_ops;
 
 static const map_ops *const g_mappers[] = {
     &roofline_map_ops,
     &traffic_map_ops,
     &pim_gpt_map_ops,
     &flash2_map_ops, &flash_map_ops, &standard_map_ops, &flashdecode_map_ops,
+    &lean_map_ops,
     &naive_map_ops,
     &tinyengine_map_ops,
     &mcuformer_map_ops,

@@ -42,7 +42,12 @@
  *    peak-performance analysis of Fu (arXiv 2405.08944).
  *  - Capacity: the schedule's resident tensors (weights and KV cache)
  *    must fit gpu.hbm_gb; otherwise the run is refused with the shortfall
- *    and how many GPUs (tensor parallel) would hold it.
+ *    and how many GPUs (--map-opt tp=N) would hold it.
+ *  - A tensor-parallel group's link is the level "link" (one direction
+ *    of NVLink, or PCIe), shared like HBM.
+ *  - Energy per action: tensor MACs, CUDA-core and SFU ops, bytes per
+ *    level, static power x latency (gpu.energy, with sources in the
+ *    presets); the total is the sum of the components.
  *
  * Numbers: every preset (arch/configs/gpu-*.yaml) carries its source
  * beside each value (NVIDIA architecture whitepapers and datasheets, the
@@ -65,6 +70,15 @@ typedef struct gpu_eff_tab {
   double gemm, attention, elementwise;
 } gpu_eff_tab;
 
+typedef struct gpu_energy {
+  double mac_pj;       /* one tensor-core MAC */
+  double fp32_op_pj;   /* one CUDA-core or SFU op */
+  double hbm_byte_pj;
+  double l2_byte_pj;
+  double smem_byte_pj;
+  double static_w;
+} gpu_energy;
+
 typedef struct gpu_sec {
   unsigned sms;
   double clock_mhz;
@@ -77,6 +91,8 @@ typedef struct gpu_sec {
   unsigned smem_bytes_per_clk;
   unsigned sfu_per_clk;
   unsigned fp32_per_clk;
+  gpu_prec_tab *cuda_ops_per_clk;
+  double l1_per_sm_kb;
   double l2_mb;
   double l2_gbps;
   double hbm_gb;
@@ -86,6 +102,7 @@ typedef struct gpu_sec {
   gpu_prec_tab *tensor_macs_per_clk;
   double launch_us;
   gpu_eff_tab *efficiency;
+  gpu_energy *energy;
   bool ideal;
   bool *hbm_check;
 } gpu_sec;
@@ -110,6 +127,12 @@ static const cyaml_schema_field_t eff_fields[] = {
                       elementwise),
     CYAML_FIELD_END};
 
+#define E_FLOAT(k) CYAML_FIELD_FLOAT(#k, CYAML_FLAG_DEFAULT, gpu_energy, k)
+static const cyaml_schema_field_t energy_fields[] = {
+    E_FLOAT(mac_pj),       E_FLOAT(fp32_op_pj),  E_FLOAT(hbm_byte_pj),
+    E_FLOAT(l2_byte_pj),   E_FLOAT(smem_byte_pj), E_FLOAT(static_w),
+    CYAML_FIELD_END};
+
 #define F_FLOAT(k) CYAML_FIELD_FLOAT(#k, CYAML_FLAG_DEFAULT, gpu_sec, k)
 #define F_UINT(k) CYAML_FIELD_UINT(#k, CYAML_FLAG_DEFAULT, gpu_sec, k)
 static const cyaml_schema_field_t sec_fields[] = {
@@ -125,6 +148,10 @@ static const cyaml_schema_field_t sec_fields[] = {
     F_UINT(smem_bytes_per_clk),
     F_UINT(sfu_per_clk),
     F_UINT(fp32_per_clk),
+    CYAML_FIELD_MAPPING_PTR("cuda_ops_per_clk",
+                            CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                            gpu_sec, cuda_ops_per_clk, prec_fields),
+    F_FLOAT(l1_per_sm_kb),
     F_FLOAT(l2_mb),
     F_FLOAT(l2_gbps),
     F_FLOAT(hbm_gb),
@@ -137,6 +164,8 @@ static const cyaml_schema_field_t sec_fields[] = {
     F_FLOAT(launch_us),
     CYAML_FIELD_MAPPING_PTR("efficiency", CYAML_FLAG_POINTER, gpu_sec,
                             efficiency, eff_fields),
+    CYAML_FIELD_MAPPING_PTR("energy", CYAML_FLAG_POINTER, gpu_sec, energy,
+                            energy_fields),
     CYAML_FIELD_BOOL("ideal", CYAML_FLAG_OPTIONAL, gpu_sec, ideal),
     CYAML_FIELD_BOOL_PTR("hbm_check",
                          CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, gpu_sec,
@@ -154,6 +183,7 @@ static const cyaml_schema_value_t file_schema = {
 
 typedef struct gpu_state {
   gpu_params p;
+  gpu_energy e;
   uint64_t period_ps;
   int hbm_check;
 } gpu_state;
@@ -179,6 +209,7 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
       (rc = pos(c, err, "gpu.smem_bytes_per_clk", s->smem_bytes_per_clk)) ||
       (rc = pos(c, err, "gpu.sfu_per_clk", s->sfu_per_clk)) ||
       (rc = pos(c, err, "gpu.fp32_per_clk", s->fp32_per_clk)) ||
+      (rc = pos(c, err, "gpu.l1_per_sm_kb", s->l1_per_sm_kb)) ||
       (rc = pos(c, err, "gpu.l2_mb", s->l2_mb)) ||
       (rc = pos(c, err, "gpu.l2_gbps", s->l2_gbps)) ||
       (rc = pos(c, err, "gpu.hbm_gb", s->hbm_gb)) ||
@@ -195,6 +226,10 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
     return sim_cfg_fail(c, err, "gpu.sustained_clock_mhz", "must be in "
                         "0..gpu.clock_mhz (%g), 0 meaning the boost clock "
                         "(got %g)", s->clock_mhz, s->sustained_clock_mhz);
+  if (s->smem_per_sm_kb > s->l1_per_sm_kb)
+    return sim_cfg_fail(c, err, "gpu.smem_per_sm_kb", "%g KB exceeds the "
+                        "L1/shared array gpu.l1_per_sm_kb (%g KB)",
+                        s->smem_per_sm_kb, s->l1_per_sm_kb);
   if (s->smem_per_block_kb > s->smem_per_sm_kb)
     return sim_cfg_fail(c, err, "gpu.smem_per_block_kb", "%g KB exceeds "
                         "gpu.smem_per_sm_kb (%g KB)", s->smem_per_block_kb,
@@ -209,6 +244,16 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
       return sim_cfg_fail(c, err, eff_keys[k], "an efficiency is a "
                           "fraction of peak: must be <= 1 (got %g)",
                           *effs[k]);
+  static const char *const ek[] = {
+      "gpu.energy.mac_pj", "gpu.energy.fp32_op_pj", "gpu.energy.hbm_byte_pj",
+      "gpu.energy.l2_byte_pj", "gpu.energy.smem_byte_pj",
+      "gpu.energy.static_w"};
+  const double ev[] = {s->energy->mac_pj, s->energy->fp32_op_pj,
+                       s->energy->hbm_byte_pj, s->energy->l2_byte_pj,
+                       s->energy->smem_byte_pj, s->energy->static_w};
+  for (int i = 0; i < 6; i++)
+    if (!isfinite(ev[i]) || ev[i] < 0)
+      return sim_cfg_fail(c, err, ek[i], "must be >= 0 (got %g)", ev[i]);
   if (!isfinite(s->launch_us) || s->launch_us < 0)
     return sim_cfg_fail(c, err, "gpu.launch_us", "must be >= 0 (got %g)",
                         s->launch_us);
@@ -230,6 +275,9 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
   p->smem_bytes_per_clk = s->smem_bytes_per_clk;
   p->sfu_per_clk = s->sfu_per_clk;
   p->fp32_per_clk = s->fp32_per_clk;
+  p->l1_per_sm_b = (uint32_t)(s->l1_per_sm_kb * 1024);
+  for (int q = 0; q < SIM_PREC_COUNT; q++) p->cuda_ops_per_clk[q] = 0;
+  p->cuda_ops_per_clk[SIM_P_FP32] = s->fp32_per_clk;
   p->l2_b = s->l2_mb * 1048576.0;
   p->l2_gbps = s->l2_gbps;
   p->hbm_b = s->hbm_gb * 1e9;
@@ -242,6 +290,7 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
   p->eff[GPU_K_ATTN] = s->ideal ? 1 : s->efficiency->attention;
   p->eff[GPU_K_ELEM] = s->ideal ? 1 : s->efficiency->elementwise;
   st->hbm_check = s->hbm_check ? *s->hbm_check : 1;
+  st->e = *s->energy;
   static const struct { const char *name; sim_prec p; size_t off; } tab[] = {
       {"fp32", SIM_P_FP32, offsetof(gpu_prec_tab, fp32)},
       {"tf32", SIM_P_TF32, offsetof(gpu_prec_tab, tf32)},
@@ -251,6 +300,20 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
       {"int4", SIM_P_INT4, offsetof(gpu_prec_tab, int4)},
       {"fp8", SIM_P_FP8, offsetof(gpu_prec_tab, fp8)}};
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+    const double *cv =
+        s->cuda_ops_per_clk
+            ? *(double *const *)((const char *)s->cuda_ops_per_clk +
+                                 tab[i].off)
+            : NULL;
+    if (cv) {
+      char ckey[64];
+      snprintf(ckey, sizeof ckey, "gpu.cuda_ops_per_clk.%s", tab[i].name);
+      if ((rc = pos(c, err, ckey, *cv))) {
+        sim_free(st);
+        return rc;
+      }
+      p->cuda_ops_per_clk[tab[i].p] = *cv;
+    }
     const double *v = *(double *const *)((const char *)s->tensor_macs_per_clk +
                                          tab[i].off);
     if (!v) continue;
@@ -331,13 +394,21 @@ static uint64_t payload_u64(const char *js, const char *key, uint64_t dflt) {
   return end == q ? dflt : (uint64_t)v;
 }
 
+/* What an op's payload says, parsed once per schedule (the cost callback
+ * runs per wave). */
+typedef struct gpu_opinfo {
+  uint32_t k;      /* resident blocks per SM */
+  uint32_t kc;     /* gpu_kclass */
+  uint64_t sfu;    /* SFU ops per block */
+} gpu_opinfo;
+
 typedef struct gpu_ctx {
   const gpu_state *st;
   const sim_cfg *cfg;
   int smem_lvl;    /* schedule level index of "smem", -1 */
   int host_unit;   /* schedule unit index of "host", -1 */
   uint32_t k_max;  /* slots per SM */
-  uint32_t *k_op;  /* occupancy per op */
+  gpu_opinfo *oi;  /* per op, parsed once from its payload */
 } gpu_ctx;
 
 /* Compute time of one block in ps (see the file header). */
@@ -357,17 +428,23 @@ static int gpu_cost(void *ctx, const sim_sched *s, size_t i, double *t_ps,
                        "rate for %s (gpu.tensor_macs_per_clk.%s): this GPU "
                        "lacks the precision", op->name, c->cfg->path,
                        sim_prec_name(op->prec), sim_prec_name(op->prec));
-  unsigned kc = (unsigned)payload_u64(op->payload, "class", GPU_K_GEMM);
-  if (kc >= GPU_K_COUNT) kc = GPU_K_GEMM;
-  double tc = op->macs ? (double)op->macs / (rate * p->eff[kc]) : 0;
-  double fp = (double)op->elem_ops / p->fp32_per_clk;
-  double sfu = (double)payload_u64(op->payload, "sfu", 0) / p->sfu_per_clk;
+  const gpu_opinfo *oi = &c->oi[i];
+  double tc = op->macs ? (double)op->macs / (rate * p->eff[oi->kc]) : 0;
+  /* Element-wise kernels compute at their precision's CUDA-core rate
+   * (packed fp16/bf16), when the preset gives one; attention's softmax
+   * and everything else in fp32. */
+  double lanes = p->fp32_per_clk;
+  if (oi->kc == GPU_K_ELEM && op->prec < SIM_PREC_COUNT &&
+      p->cuda_ops_per_clk[op->prec] > 0)
+    lanes = p->cuda_ops_per_clk[op->prec];
+  double fp = (double)op->elem_ops / lanes;
+  double sfu = (double)oi->sfu / p->sfu_per_clk;
   double ls = 0;
   if (c->smem_lvl >= 0)
     ls = (double)(op->rd_bytes[c->smem_lvl] + op->wr_bytes[c->smem_lvl]) /
          p->smem_bytes_per_clk;
   double mx = fmax(fmax(tc, fp), fmax(sfu, ls));
-  double k = c->k_op[i];
+  double k = oi->k;
   double t = p->ideal ? k * mx : fmax(tc + fp + sfu + ls, k * mx);
   *t_ps = t * clk_ps * (double)c->k_max / k;
   return 0;
@@ -400,7 +477,7 @@ static void gpu_end(void *session) {
   gpu_session *ss = session;
   if (!ss) return;
   sim_engine_free(ss->e);
-  sim_free(ss->ctx.k_op);
+  sim_free(ss->ctx.oi);
   sim_free(ss);
 }
 
@@ -446,9 +523,40 @@ static int gpu_account(const gpu_ctx *c, const sim_sched *s,
       host += xr->ops[i].busy_ps;
       continue;
     }
-    unsigned kc = (unsigned)payload_u64(op->payload, "class", GPU_K_GEMM);
-    busy[kc < GPU_K_COUNT ? kc : 0] += xr->ops[i].busy_ps;
+    busy[c->oi[i].kc] += xr->ops[i].busy_ps;
   }
+  /* Energy per action (DESIGN.md section 6): MACs, CUDA-core and SFU
+   * ops, bytes per level, static power x latency. */
+  const gpu_energy *en = &c->st->e;
+  sim_stats *ss = rep->stats;
+  int h_c = sim_stat_register(ss, "compute", "energy", "pJ", SIM_STAT_SUM);
+  int h_h = sim_stat_register(ss, "hbm", "energy", "pJ", SIM_STAT_SUM);
+  int h_l = sim_stat_register(ss, "l2", "energy", "pJ", SIM_STAT_SUM);
+  int h_m = sim_stat_register(ss, "smem", "energy", "pJ", SIM_STAT_SUM);
+  int h_s = sim_stat_register(ss, "static", "energy", "pJ", SIM_STAT_SUM);
+  if (h_c < 0 || h_h < 0 || h_l < 0 || h_m < 0 || h_s < 0)
+    return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  int smem = sim_sched_find_level(s, "smem");
+  for (size_t i = 0; i < s->n_ops; i++) {
+    const sim_sched_op *op = &s->ops[i];
+    double n = (double)xr->ops[i].inst;
+    double sfu = (double)c->oi[i].sfu;
+    sim_stat_addf(ss, h_c, n * ((double)op->macs * en->mac_pj +
+                                ((double)op->elem_ops + sfu) *
+                                    en->fp32_op_pj));
+    if (hbm >= 0)
+      sim_stat_addf(ss, h_h, n * en->hbm_byte_pj *
+                                 (double)(op->rd_bytes[hbm] +
+                                          op->wr_bytes[hbm]));
+    if (l2 >= 0)
+      sim_stat_addf(ss, h_l, n * en->l2_byte_pj *
+                                 (double)(op->rd_bytes[l2] + op->wr_bytes[l2]));
+    if (smem >= 0)
+      sim_stat_addf(ss, h_m, n * en->smem_byte_pj *
+                                 (double)(op->rd_bytes[smem] +
+                                          op->wr_bytes[smem]));
+  }
+  sim_stat_addf(ss, h_s, en->static_w * (double)rep->latency_ps);
   double slots = (double)p->sms * c->k_max;
   static const char *const bk[GPU_K_COUNT] = {"sm_s_gemm", "sm_s_attention",
                                               "sm_s_elementwise"};
@@ -492,30 +600,33 @@ static int gpu_step(void *session, const sim_sched *s, sim_report *rep,
     return sim_err_set(err, SIM_EINVAL, "%s: the model needs %.2f GB of HBM "
                        "(weights %.2f GB + KV cache %.2f GB), %.2f GB more "
                        "than gpu.hbm_gb = %.0f GB; it would fit on %u GPUs "
-                       "(tensor parallel, before activations)",
+                       "(--map-opt tp=%u, before activations)",
                        c->cfg->path, need / 1e9, w_b / 1e9, kv_b / 1e9,
-                       (need - per) / 1e9, per / 1e9, n);
+                       (need - per) / 1e9, per / 1e9, n, n);
   }
-  /* Occupancy per op from its payload; slots per SM = the largest. */
-  sim_free(c->k_op);
-  c->k_op = sim_calloc(s->n_ops ? s->n_ops : 1, sizeof *c->k_op);
-  if (!c->k_op) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  /* Occupancy, class and SFU work per op from its payload; slots per
+   * SM = the largest occupancy. */
+  sim_free(c->oi);
+  c->oi = sim_calloc(s->n_ops ? s->n_ops : 1, sizeof *c->oi);
+  if (!c->oi) return sim_err_set(err, SIM_ENOMEM, "out of memory");
   c->smem_lvl = sim_sched_find_level(s, "smem");
   c->host_unit = sim_sched_find_unit(s, "host");
   c->k_max = 1;
   for (size_t i = 0; i < s->n_ops; i++) {
     const sim_sched_op *op = &s->ops[i];
-    c->k_op[i] = 1;
+    gpu_opinfo *oi = &c->oi[i];
+    uint64_t kc = payload_u64(op->payload, "class", GPU_K_GEMM);
+    oi->kc = kc < GPU_K_COUNT ? (uint32_t)kc : GPU_K_GEMM;
+    oi->sfu = payload_u64(op->payload, "sfu", 0);
+    oi->k = 1;
     if ((int)op->unit == c->host_unit) continue;
-    uint32_t k;
     sim_err e2 = {0};
     if (gpu_occupancy(p, (uint32_t)payload_u64(op->payload, "threads", 128),
                       (uint32_t)payload_u64(op->payload, "regs", 32),
-                      (uint32_t)payload_u64(op->payload, "smem", 0), &k,
+                      (uint32_t)payload_u64(op->payload, "smem", 0), &oi->k,
                       &e2))
       return sim_err_set(err, SIM_EINVAL, "op %s: %s", op->name, e2.msg);
-    c->k_op[i] = k;
-    if (k > c->k_max) c->k_max = k;
+    if (oi->k > c->k_max) c->k_max = oi->k;
   }
   sim_exec_arch *a = &ss->a;
   memset(a, 0, sizeof *a);
@@ -524,13 +635,16 @@ static int gpu_step(void *session, const sim_sched *s, sim_report *rep,
   snprintf(a->units[1].kind, sizeof a->units[1].kind, "host");
   a->units[1].count = 1;
   a->n_units = 2;
-  static const char *const lv[] = {"hbm", "l2", "smem"};
-  double bw[] = {p->hbm_gbps, p->l2_gbps, 0};
-  for (int l = 0; l < 3; l++) {
+  /* "link": the GPU-to-GPU link of a tensor-parallel group, one
+   * direction (NVLink's figure is both directions), PCIe without NVLink. */
+  static const char *const lv[] = {"hbm", "l2", "smem", "link"};
+  double bw[] = {p->hbm_gbps, p->l2_gbps, 0,
+                 p->nvlink_gbps > 0 ? p->nvlink_gbps / 2 : p->pcie_gbps};
+  for (int l = 0; l < 4; l++) {
     snprintf(a->levels[l].name, sizeof a->levels[l].name, "%s", lv[l]);
     a->levels[l].gbps = bw[l];
   }
-  a->n_levels = 3;
+  a->n_levels = 4;
   a->ctx = c;
   a->cost = gpu_cost;
   sim_exec_result xr;

@@ -14,12 +14,16 @@
  *           "l2"   shared bandwidth l2_gbps
  *           "smem" per-SM shared-memory traffic: priced by the cost
  *                  callback as a pipe of smem_bytes_per_clk per SM
+ *           "link" GPU-to-GPU traffic of a tensor-parallel group: one
+ *                  direction of NVLink (nvlink_gbps / 2), else PCIe
  *   op      macs = tensor-core MACs of one block, elem_ops = its CUDA-core
- *           (fp32 pipe) operations; payload (flat JSON object of
- *           integers) "threads", "regs" (per thread), "smem" (bytes per
- *           block), "sfu" (special-function ops of one block: exp),
- *           "iters" (main-loop iterations of one block, >= 1), "class"
- *           (0 gemm, 1 attention, 2 elementwise).
+ *           (fp32 pipe) operations, traffic per level of one block;
+ *           payload (a flat JSON object of integers): "threads", "regs"
+ *           (per thread), "smem" (bytes per block), "sfu" (special-
+ *           function ops of one block: exp, reciprocal), "class" (a
+ *           gpu_kclass: 0 gemm, 1 attention, 2 element-wise).
+ *   tensors weights and KV cache are what must fit hbm_gb (per GPU: a
+ *           tensor-parallel mapper writes one GPU's share).
  */
 #ifndef TFSIM_GPU_H
 #define TFSIM_GPU_H
@@ -47,6 +51,10 @@ typedef struct gpu_params {
   uint32_t smem_bytes_per_clk;/* per SM */
   uint32_t sfu_per_clk;       /* exp/rcp per SM per clock */
   uint32_t fp32_per_clk;      /* fp32 lanes per SM */
+  double cuda_ops_per_clk[SIM_PREC_COUNT]; /* CUDA-core ops per clock per
+                                 SM by precision (fp32 = fp32_per_clk);
+                                 0: none (runs at the fp32 rate) */
+  uint32_t l1_per_sm_b;       /* the L1 / shared-memory array per SM */
   double l2_b, l2_gbps;
   double hbm_b, hbm_gbps;
   double pcie_gbps, nvlink_gbps;

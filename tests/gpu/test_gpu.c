@@ -301,7 +301,168 @@ static void test_bad_input(void) {
   arch_unload(&am);
 }
 
+/* Energy per action: MACs x mac_pj, HBM bytes x hbm_byte_pj; the total
+ * is the sum of the components. */
+static void test_energy(void) {
+  sim_sched s;
+  sim_sched_init(&s, "test");
+  sim_sched_op op;
+  int hbm = sim_sched_level(&s, "hbm");
+  sim_sched_op_init(&op, "k", SIM_FN_MAC, SIM_P_FP16,
+                    sim_sched_unit(&s, "sm"));
+  op.count = 300;
+  op.macs = 1 << 20;
+  op.rd_bytes[hbm] = 1 << 16;
+  sim_sched_push(&s, &op);
+  sim_report r;
+  sim_report_init(&r);
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(arch_run(&g_a100, &s, &r, &err), 0);
+  sim_stats *st = r.stats;
+  double c = sim_stat_f64(st, sim_stat_find(st, "compute", "energy"));
+  double h = sim_stat_f64(st, sim_stat_find(st, "hbm", "energy"));
+  CU_ASSERT_DOUBLE_EQUAL(c, 300.0 * (1 << 20) * 1.5, 1e-3);
+  CU_ASSERT_DOUBLE_EQUAL(h, 300.0 * (1 << 16) * 31.2, 1e-3);
+  CU_ASSERT_DOUBLE_EQUAL(sim_report_energy_pj(&r), c + h, 1e-3);
+  sim_report_fini(&r);
+  sim_sched_fini(&s);
+}
+
+/* Decode (one query, kv keys): flashdecode and lean do flash2's work and
+ * read K and V from HBM exactly once; flash2 launches batch x heads
+ * blocks, lean exactly one wave, flashdecode at least as many; GQA packs
+ * the query heads of a KV head into one block's rows. */
+static void test_decode_mappers(void) {
+  wl_model m;
+  wl_opts o;
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(wl_model_find("llama2-7b", &m, &err), 0);
+  wl_opts_default(&o);
+  o.scope = WL_SCOPE_ATTENTION;
+  o.phase = WL_DECODE;
+  o.kv = 8191;
+  static const char *const mp[3] = {"flash2", "flashdecode", "lean"};
+  uint64_t macs[3], blocks[3], kv_b = 8192ull * 32 * 128 * 2 * 2;
+  for (int i = 0; i < 3; i++) {
+    sim_sched s;
+    CU_ASSERT_EQUAL_FATAL(map_lower_and_map(&m, &o, &g_a100, mp[i], NULL, 0,
+                                            &s, &err), 0);
+    macs[i] = blocks[i] = 0;
+    for (size_t k = 0; k < s.n_ops; k++)
+      if (s.ops[k].payload && strstr(s.ops[k].payload, "\"class\": 1")) {
+        macs[i] += s.ops[k].macs * s.ops[k].count;
+        blocks[i] += s.ops[k].count;
+      }
+    uint64_t rd, wr;
+    hbm_totals(&s, &rd, &wr);
+    CU_ASSERT(rd >= kv_b && rd < kv_b + kv_b / 50); /* K, V once, + Q */
+    sim_sched_fini(&s);
+  }
+  CU_ASSERT_EQUAL(macs[0], 32ull * 8192 * 256);
+  CU_ASSERT_EQUAL(macs[1], macs[0]);
+  CU_ASSERT_EQUAL(macs[2], macs[0]);
+  CU_ASSERT_EQUAL(blocks[0], 32);
+  CU_ASSERT_EQUAL(blocks[2], 216); /* 108 SMs x 2 resident blocks */
+  CU_ASSERT(blocks[1] >= 216);
+  /* GQA (Yi-34B: 56 query heads on 8 KV heads): 8 blocks of 7 rows. */
+  CU_ASSERT_EQUAL_FATAL(wl_model_find("yi-34b", &m, &err), 0);
+  sim_sched s;
+  CU_ASSERT_EQUAL_FATAL(map_lower_and_map(&m, &o, &g_a100, "flash2", NULL,
+                                          0, &s, &err), 0);
+  uint64_t b = 0;
+  for (size_t k = 0; k < s.n_ops; k++)
+    if (s.ops[k].payload && strstr(s.ops[k].payload, "\"class\": 1"))
+      b += s.ops[k].count;
+  CU_ASSERT_EQUAL(b, 8);
+  sim_sched_fini(&s);
+}
+
+/* Tensor parallelism: each GPU holds 1/tp of the weights, does 1/tp of
+ * a split GEMM's MACs, and all-reduces a row-split GEMM's output:
+ * 2 (tp - 1) / tp of it over the link. */
+static void test_tensor_parallel(void) {
+  wl_model m;
+  wl_opts o;
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(wl_model_find("llama2-7b", &m, &err), 0);
+  wl_opts_default(&o);
+  o.scope = WL_SCOPE_BLOCK;
+  o.seq = 1024;
+  sim_sched s1, s4;
+  const char *kv[1] = {"tp=4"};
+  CU_ASSERT_EQUAL_FATAL(map_lower_and_map(&m, &o, &g_a100, "flash2", NULL,
+                                          0, &s1, &err), 0);
+  CU_ASSERT_EQUAL_FATAL(map_lower_and_map(&m, &o, &g_a100, "flash2", kv, 1,
+                                          &s4, &err), 0);
+  uint64_t w1 = 0, w4 = 0, ffn1 = 0, ffn4 = 0, link = 0;
+  for (size_t t = 0; t < s1.n_tensors; t++)
+    if (s1.tensors[t].kind == SIM_T_WEIGHT) {
+      w1 += s1.tensors[t].bytes;
+      w4 += s4.tensors[t].bytes;
+    }
+  CU_ASSERT(w4 * 4 >= w1 && w4 * 4 < w1 + 4 * s1.n_tensors);
+  int lk = sim_sched_find_level(&s4, "link");
+  CU_ASSERT(lk >= 0);
+  CU_ASSERT_EQUAL(sim_sched_find_level(&s1, "link"), -1);
+  for (size_t i = 0; i < s1.n_ops; i++)
+    if (!strncmp(s1.ops[i].name, "L0.ffn.up", 9))
+      ffn1 += s1.ops[i].macs * s1.ops[i].count;
+  int n_ar = 0;
+  for (size_t i = 0; i < s4.n_ops; i++) {
+    if (!strncmp(s4.ops[i].name, "L0.ffn.up", 9))
+      ffn4 += s4.ops[i].macs * s4.ops[i].count;
+    if (strstr(s4.ops[i].name, "allreduce") &&
+        !strstr(s4.ops[i].name, "launch")) {
+      link += (s4.ops[i].rd_bytes[lk] + s4.ops[i].wr_bytes[lk]) *
+              s4.ops[i].count;
+      n_ar++;
+    }
+  }
+  CU_ASSERT_EQUAL(ffn4, ffn1 / 4);
+  /* Two all-reduces (attention output, FFN down) of 1024 x 4096 fp16,
+   * each 2 x 3/4 of it over the link. */
+  CU_ASSERT_EQUAL(n_ar, 4); /* two kernels, each two ops */
+  CU_ASSERT_EQUAL(link, 2ull * 2 * 3 * (1024ull * 4096 * 2) / 4);
+  sim_sched_fini(&s1);
+  sim_sched_fini(&s4);
+}
+
+/* Launches: eager decode of a small model is bound by the host (a launch
+ * per kernel), a CUDA graph (one launch per step) is not. */
+static void test_launch_modes(void) {
+  wl_model m;
+  wl_opts o;
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(wl_model_find("gpt2-s", &m, &err), 0);
+  wl_opts_default(&o);
+  o.phase = WL_DECODE;
+  o.kv = 512;
+  double t[2], host[2];
+  static const char *const mode[2] = {"launch=eager", "launch=graph"};
+  for (int i = 0; i < 2; i++) {
+    map_sim_opts so = {0};
+    so.kv_opts = &mode[i];
+    so.n_kv_opts = 1;
+    sim_report r;
+    sim_report_init(&r);
+    CU_ASSERT_EQUAL_FATAL(map_simulate(&g_a100, &m, &o, &so, &r, NULL, &err),
+                          0);
+    t[i] = (double)r.latency_ps * 1e-12;
+    host[i] = sim_report_get(&r, "host_s_launch", -1);
+    sim_report_fini(&r);
+  }
+  CU_ASSERT(host[0] > 0.9 * t[0]);            /* eager: host-bound */
+  CU_ASSERT_DOUBLE_EQUAL(host[1], 5e-6, 1e-12); /* graph: one launch */
+  CU_ASSERT(t[1] < t[0] / 5);
+}
+
 static CU_TestInfo tests[] = {
+    {"launch modes: eager is host-bound in decode, graph is not",
+     test_launch_modes},
+    {"tensor parallel: weights, work and all-reduce per GPU",
+     test_tensor_parallel},
+    {"energy per action, total = sum of parts", test_energy},
+    {"decode mappers: same work, K/V once, grids", test_decode_mappers},
     {"standard attention HBM = 3Nd + 2N^2 reads, Nd + 2N^2 writes",
      test_standard_counts},
     {"flash HBM = Algorithm 1's accesses at several N, d, M",

@@ -66,7 +66,26 @@ static void test_bad(void) {
   unlink(path);
 }
 
+/* tfsim map, then run --schedule, gives the same latency as run. */
+static void test_round_trip(void) {
+  char path[64], cmd[1024];
+  snprintf(path, sizeof path, "/tmp/tfsim_gpu_rt_%d", (int)getpid());
+  snprintf(cmd, sizeof cmd, "%s map --arch %s --model llama2-7b --seq 512 "
+           "--map-opt tp=2 > %s.json && %s run --arch %s --schedule %s.json "
+           "--json 2>/dev/null | grep '\"latency_s\"' > %s.a && %s run "
+           "--arch %s --model llama2-7b --seq 512 --map-opt tp=2 --json "
+           "2>/dev/null | grep '\"latency_s\"' > %s.b && test -s %s.a && "
+           "cmp -s %s.a %s.b",
+           TFSIM_BIN, A100, path, TFSIM_BIN, A100, path, path, TFSIM_BIN,
+           A100, path, path, path, path);
+  CU_ASSERT_EQUAL(system(cmd), 0);
+  snprintf(cmd, sizeof cmd, "rm -f %s.json %s.a %s.b", path, path, path);
+  CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 static CU_TestInfo tests[] = {{"bad input: one line, exit 2", test_bad},
+                              {"map, then run --schedule = run",
+                               test_round_trip},
                               CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {
     {"gpu_cli", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};

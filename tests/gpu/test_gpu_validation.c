@@ -40,7 +40,22 @@ static void test_suite(void) {
   sim_val_free(&t);
 }
 
-static CU_TestInfo tests[] = {{"gpu suite", test_suite}, CU_TEST_INFO_NULL};
+/* The same inputs give bit-identical figures. */
+static void test_deterministic(void) {
+  sim_val_table a = {0}, b = {0};
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(map_gpu_validate(&a, &err), 0);
+  CU_ASSERT_EQUAL_FATAL(map_gpu_validate(&b, &err), 0);
+  CU_ASSERT_EQUAL_FATAL(a.n, b.n);
+  for (size_t i = 0; i < a.n; i++)
+    CU_ASSERT(memcmp(&a.rows[i].ours, &b.rows[i].ours, sizeof(double)) == 0);
+  sim_val_free(&a);
+  sim_val_free(&b);
+}
+
+static CU_TestInfo tests[] = {{"gpu suite", test_suite},
+                              {"deterministic", test_deterministic},
+                              CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {
     {"gpu_validation", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
 TFSIM_TEST_MAIN(suites)
