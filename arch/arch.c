@@ -18,10 +18,12 @@
 
 extern const arch_ops ideal_arch_ops;
 extern const arch_ops dram_arch_ops;
+extern const arch_ops spatial_arch_ops;
 
 static const arch_ops *const g_classes[] = {
     &ideal_arch_ops,
     &dram_arch_ops,
+    &spatial_arch_ops,
     NULL,
 };
 
