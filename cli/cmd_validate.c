@@ -14,12 +14,21 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "mappers/map_spatial.h"
 #include "cli.h"
 #include "results/res.h"
 
 /* The suites are the architecture classes that have one (arch_ops.
  * validate): each model keeps its published figures, with sources, next
  * to the model. */
+
+/* Suites that run mappers as well as a model live in mappers/ (arch/
+ * may not include mappers/); each takes the name of its class. */
+static const struct {
+  const char *name;
+  int (*run)(sim_val_table *t, sim_err *err);
+} g_map_suites[] = {{"spatial", map_spatial_validate}};
+#define N_MAP_SUITES (sizeof g_map_suites / sizeof g_map_suites[0])
 
 static void print_table(const sim_val_table *t) {
   printf("%-6s %-24s %-26s %14s %14s %8s %7s  %s\n", "SUITE", "ITEM",
@@ -112,11 +121,27 @@ int cmd_validate(int argc, char **argv) {
       if (w > 0 && (size_t)w < sizeof known - kl) kl += (size_t)w;
       n_suites++;
     }
+  for (size_t i = 0; i < N_MAP_SUITES; i++) {
+    int w = snprintf(known + kl, sizeof known - kl, "%s%s",
+                     n_suites ? ", " : "", g_map_suites[i].name);
+    if (w > 0 && (size_t)w < sizeof known - kl) kl += (size_t)w;
+    n_suites++;
+  }
   for (size_t i = 0; cls[i]; i++) {
     if (!cls[i]->validate || (want && strcmp(want, cls[i]->cls))) continue;
     found = 1;
     cli_progress("validate", k++, n_suites);
     if ((rc = cls[i]->validate(&t, &err))) {
+      sim_val_free(&t);
+      res_db_close(db);
+      return cli_fail(&err);
+    }
+  }
+  for (size_t i = 0; i < N_MAP_SUITES; i++) {
+    if (want && strcmp(want, g_map_suites[i].name)) continue;
+    found = 1;
+    cli_progress("validate", k++, n_suites);
+    if ((rc = g_map_suites[i].run(&t, &err))) {
       sim_val_free(&t);
       res_db_close(db);
       return cli_fail(&err);

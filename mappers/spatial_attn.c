@@ -44,10 +44,12 @@
  * flat.  FLAT's row-granularity fusion: a group over (b, h, row tile of
  * R = pe1d queries); per iteration QK of the rows against all M keys on
  * the 2D array, the softmax as max, sub+exp, sum and divide on the 1D
- * array (each M cycles for R rows), AV on the 2D array.  The executor
+ * array (each R x M / pe1d cycles), AV on the 2D array.  The executor
  * overlaps the next rows' QK with this softmax.  Buffer need: R x M score
- * words plus the rows' Q and O: grows with M; past the buffer the scores
- * spill (written and read back once).
+ * words (the rows' Q and O stream through the PEs): grows with M.  R =
+ * pe1d rows.  When the scores do not fit they spill: QK writes them,
+ * the softmax streams them back and writes A, AV reads A (the softmax's
+ * traffic spread over its four row-streamed ops).
  *
  * unfused.  3-pass attention with every intermediate through DRAM: QK
  * (2D) writes QK; the softmax (1D, one row on chip: max, sub+exp, sum,
@@ -277,7 +279,7 @@ static int emit_fusemax(emit *x, const attn_shape *a,
   g.first = (uint32_t)first;
   g.n = (uint32_t)(x->s->n_ops - (size_t)first);
   g.iters = iters;
-  const uint32_t f0 = (uint32_t)first;
+  const uint32_t f0 = 0; /* carries name ops by schedule index */
   sim_carry cs[] = {{(uint32_t)RM - f0, (uint32_t)RM - f0},
                     {(uint32_t)RD - f0, (uint32_t)SPD - f0},
                     {(uint32_t)RNV - f0, (uint32_t)SPNV - f0},
@@ -300,9 +302,11 @@ static int emit_flat(emit *x, const attn_shape *a, const spatial_params *hw,
     return sim_err_set(x->err, SIM_EINVAL, "spatial.pe1d: %llu rows per "
                        "tile do not divide the %llu queries",
                        (unsigned long long)R, (unsigned long long)a->p);
-  uint64_t iters = a->b * a->h * (a->p / R);
-  uint64_t need = R * M * w + R * (a->e + a->f) * w;
+  /* R rows of scores must fit the buffer (the rows' Q and O stream
+   * through the PEs); otherwise they spill. */
+  uint64_t need = R * M * w;
   int spill = need > hw->gbuf_bytes;
+  uint64_t iters = a->b * a->h * (a->p / R);
   int rc = set_need(x->s, need, 0, x->err);
   if (rc) return rc;
   int first = (int)x->s->n_ops, QK = -1, GM = -1, SN = -1, SD = -1, A = -1,
@@ -322,9 +326,15 @@ static int emit_flat(emit *x, const attn_shape *a, const spatial_params *hw,
     return rc;
   traffic(x, QK, x->dram, R * a->e * w + M * a->e * w, 0);
   traffic(x, AV, x->dram, M * a->f * w, R * a->f * w);
-  if (spill) { /* scores out after QK, back for the softmax */
-    traffic(x, QK, x->dram, 0, R * M * w);
-    traffic(x, GM, x->dram, R * M * w, 0);
+  if (spill) {
+    /* The scores leave after QK and stream back through the softmax,
+     * whose result A leaves and returns for AV: like unfused, but the
+     * softmax's share is spread over its four row-streamed ops. */
+    uint64_t sb = R * M * w;
+    traffic(x, QK, x->dram, 0, sb);
+    int sm[4] = {GM, SN, SD, A};
+    for (int k = 0; k < 4; k++) traffic(x, sm[k], x->dram, sb / 4, sb / 4);
+    traffic(x, AV, x->dram, sb, 0);
   }
   traffic(x, QK, x->gbuf, M * a->e * w, R * M * w);
   traffic(x, GM, x->gbuf, R * M * w, 0);
