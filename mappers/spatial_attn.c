@@ -46,7 +46,9 @@
  * the 2D array, the softmax as max, sub+exp, sum and divide on the 1D
  * array (each R x M / pe1d cycles), AV on the 2D array.  The executor
  * overlaps the next rows' QK with this softmax.  Buffer need: R x M score
- * words (the rows' Q and O stream through the PEs): grows with M.  R =
+ * words (the rows' Q and O stream through the PEs; the next rows' QK
+ * may start once this softmax began, so a second score buffer is the
+ * double buffer, not counted, as in the artifact): grows with M.  R =
  * pe1d rows.  When the scores do not fit they spill: QK writes them,
  * the softmax streams them back and writes A, AV reads A (the softmax's
  * traffic spread over its four row-streamed ops).
@@ -346,6 +348,11 @@ static int emit_flat(emit *x, const attn_shape *a, const spatial_params *hw,
   g.first = (uint32_t)first;
   g.n = (uint32_t)(x->s->n_ops - (size_t)first);
   g.iters = iters;
+  /* Two score buffers: the next rows' QK may start once this softmax
+   * has begun, not earlier (the 2D array runs at most one tile ahead). */
+  g.carry[0].from = (uint32_t)GM;
+  g.carry[0].to = (uint32_t)QK;
+  g.n_carry = 1;
   if (sim_sched_push_group(x->s, &g) < 0)
     return sim_err_set(x->err, SIM_EINTERNAL, "cannot group row ops");
   *last = AV;
