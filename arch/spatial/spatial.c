@@ -290,7 +290,7 @@ typedef struct spatial_ctx {
 } spatial_ctx;
 
 static int spatial_cycles(const spatial_state *st, const sim_sched *s,
-                          size_t i, double *cyc, sim_err *err) {
+                          size_t i, int fill, double *cyc, sim_err *err) {
   const sim_sched_op *op = &s->ops[i];
   int k = kind_of(s, op);
   if (k < 0)
@@ -302,7 +302,7 @@ static int spatial_cycles(const spatial_state *st, const sim_sched *s,
   uint64_t lanes = k == 0 ? (uint64_t)st->p.rows * st->p.cols : st->p.pe1d;
   uint64_t pts = op_points(op);
   double c = (double)((pts + lanes - 1) / lanes) * cpp;
-  if (st->p.fill_drain) {
+  if (fill && st->p.fill_drain) {
     if (k == 0 && op->fn == SIM_FN_MAC)
       c += st->p.rows + st->p.cols - 2;
     else if (k == 0 && (op->fn == SIM_FN_MAX || op->fn == SIM_FN_SUM))
@@ -317,7 +317,7 @@ static int spatial_cost(void *ctx, const sim_sched *s, size_t i,
                         double *t_ps, sim_err *err) {
   const spatial_state *st = ((const spatial_ctx *)ctx)->st;
   double cyc = 0;
-  int rc = spatial_cycles(st, s, i, &cyc, err);
+  int rc = spatial_cycles(st, s, i, 1, &cyc, err);
   if (rc) return rc;
   /* t = cycles / f: exact for integer cycles at an integer MHz. */
   *t_ps = cyc * 1e6 / st->p.clock_mhz;
@@ -411,14 +411,17 @@ static int spatial_account(const spatial_state *st, const sim_sched *s,
     if (g >= 0)
       gbuf_bytes += (double)(op->rd_bytes[g] + op->wr_bytes[g]) * n;
   }
-  /* Utilisation counts compute only (the paper's: a 2D op stalled on
-   * memory is not busy); util_pe2d/util_pe1d from the executor count
-   * the whole job. */
+  /* Utilisation counts useful compute only (the paper's: a 2D op
+   * stalled on memory, filling or draining is not busy); util_pe2d and
+   * util_pe1d from the executor count the whole job. */
   double lat = (double)rep->latency_ps, c2 = 0, c1 = 0;
   for (size_t i = 0; i < s->n_ops; i++) {
     int k = kind_of(s, &s->ops[i]);
-    if (k == 0) c2 += xr->ops[i].compute_ps;
-    if (k == 1) c1 += xr->ops[i].compute_ps;
+    double cyc = 0;
+    if (spatial_cycles(st, s, i, 0, &cyc, err)) return err ? err->code : -1;
+    double t = cyc * 1e6 / st->p.clock_mhz * (double)xr->ops[i].inst;
+    if (k == 0) c2 += t;
+    if (k == 1) c1 += t;
   }
   rep->util = lat > 0 ? c2 / lat : 0;
   snprintf(rep->schedule, sizeof rep->schedule,
