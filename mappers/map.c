@@ -10,12 +10,12 @@
 
 extern const map_ops roofline_map_ops;
 extern const map_ops unfused_map_ops, flat_map_ops, fusemax_cascade_map_ops,
-    fusemax_arch_map_ops, fusemax_map_ops;
+    fusemax_arch_map_ops, fusemax_map_ops, gemm_map_ops;
 
 static const map_ops *const g_mappers[] = {
     &roofline_map_ops,
     &unfused_map_ops, &flat_map_ops, &fusemax_cascade_map_ops,
-    &fusemax_arch_map_ops, &fusemax_map_ops,
+    &fusemax_arch_map_ops, &fusemax_map_ops, &gemm_map_ops,
     NULL,
 };
 

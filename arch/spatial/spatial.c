@@ -32,10 +32,12 @@
  *            gelu, silu, tanh, rsqrt cost one exp plus one cycle.
  *
  * Fill/drain (fill_drain: true).  Each 2D instance of a contraction pays
- * rows + cols - 2 cycles (operands skewed in, results drained out of a
- * systolic array), each 2D reduction (max, sum) rows - 1 (the partial
- * result crosses the rows), and every instance on either array
- * tile_bubble_cycles (the gap between two tiles).  Off reproduces the
+ * 2 rows + cols - 2 cycles, SCALE-Sim's pipeline terms (Samajdar et al.,
+ * ISPASS 2020: a fold takes 2 Sr + Sc + T - 2 cycles; operands skewed in
+ * across rows and columns, results drained down the rows), each 2D
+ * reduction (max, sum) rows - 1 (the partial result crosses the rows),
+ * and every instance on either array tile_bubble_cycles (the gap between
+ * two tiles).  Off reproduces the
  * FuseMax artifact's analytical model, which ignores both.
  *
  * Energy is per action (DESIGN.md section 6); every term comes from the
@@ -302,9 +304,11 @@ static int spatial_cycles(const spatial_state *st, const sim_sched *s,
   uint64_t lanes = k == 0 ? (uint64_t)st->p.rows * st->p.cols : st->p.pe1d;
   uint64_t pts = op_points(op);
   double c = (double)((pts + lanes - 1) / lanes) * cpp;
+  if (!fill && op->fn == SIM_FN_MAC && op->macs) /* useful work only */
+    c = (double)op->macs / (double)lanes;
   if (fill && st->p.fill_drain) {
     if (k == 0 && op->fn == SIM_FN_MAC)
-      c += st->p.rows + st->p.cols - 2;
+      c += 2.0 * st->p.rows + st->p.cols - 2;
     else if (k == 0 && (op->fn == SIM_FN_MAX || op->fn == SIM_FN_SUM))
       c += st->p.rows - 1;
     c += st->p.tile_bubble_cycles;
