@@ -15,11 +15,15 @@
  *  - gemm:MxNxK with the gemm mapper: a perfectly tiled GEMM runs at
  *    M*N*K / (rows x cols) cycles and 100 %; with fill/drain, SCALE-Sim's
  *    folds x (2 Sr + Sc + T - 2) for output- and weight-stationary;
+ *  - correctness: the FuseMax schedule (16 x 16 array, 64 tokens, head
+ *    dim 16) executed on doubles in schedule order equals the reference
+ *    evaluator's 3-pass attention to 1e-9;
  *  - the presets equal the validation suite's copies, and the suite's
  *    FuseMax, FLAT and Unfused rows pass.
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/spatial/spatial.h"
@@ -310,7 +314,165 @@ static void test_gemm(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "gemm:MxNxK"));
 }
 
+/* Correctness of the FuseMax schedule, not only its cost: a 16 x 16
+ * array, 64 tokens, head dim 16, 2 heads.  The schedule's ops are
+ * executed on doubles in schedule order (iterations in order, ops in
+ * their order inside one), each by its einsum in the 1-pass cascade;
+ * the output must equal the reference evaluator's 3-pass attention.
+ * The divide op of iteration (b, h, p2, m1, p1) divides slice m1 of the
+ * outputs that query tile p1 finished in the previous pass (that is how
+ * the mapper spreads it); the last pass's outputs are divided after the
+ * group (their work was counted in the first pass, which had none). */
+enum { T_L = 64, T_E = 16, T_H = 2, T_A = 16 };
+static void test_fusemax_numerics(void) {
+  sim_err err = {0};
+  wl_model m;
+  CU_ASSERT_EQUAL_FATAL(wl_model_find("bert-base", &m, &err), 0);
+  m.d_model = T_H * T_E;
+  m.n_heads = m.n_kv_heads = T_H;
+  m.head_dim = T_E;
+  m.d_ff = 64;
+  wl_opts o;
+  wl_opts_default(&o);
+  o.seq = T_L;
+  o.scope = WL_SCOPE_ATTENTION;
+  wl_cascade *c = NULL;
+  CU_ASSERT_EQUAL_FATAL(wl_lower(&m, &o, &c, &err), 0);
+  wl_eval *ev = NULL;
+  CU_ASSERT_EQUAL_FATAL(wl_eval_new(c, 0, &ev, &err), 0);
+  wl_eval_fill_random(ev, 7);
+  CU_ASSERT_EQUAL_FATAL(wl_eval_run(ev, &err), 0);
+  const double *Q = wl_eval_data(ev, (size_t)wl_cascade_find_tensor(c, "L0.attn.Q"));
+  const double *K = wl_eval_data(ev, (size_t)wl_cascade_find_tensor(c, "L0.attn.K"));
+  const double *V = wl_eval_data(ev, (size_t)wl_cascade_find_tensor(c, "L0.attn.V"));
+  const double *AV = wl_eval_data(ev, (size_t)wl_cascade_find_tensor(c, "L0.attn.AV"));
+  double alpha = wl_cascade_op(c, (size_t)wl_cascade_find_op(c, "L0.attn.QK"))->alpha;
+  /* The schedule. */
+  arch_model am;
+  const char *sets[] = {"spatial.rows=16", "spatial.cols=16",
+                        "spatial.pe1d=16"};
+  CU_ASSERT_EQUAL_FATAL(
+      arch_load(&am, "arch/configs/fusemax.yaml", sets, 3, &err), 0);
+  sim_sched s;
+  CU_ASSERT_EQUAL_FATAL(
+      map_lower_and_map(&m, &o, &am, "fusemax", NULL, 0, &s, &err), 0);
+  CU_ASSERT_EQUAL_FATAL(s.n_groups, 1);
+  const sim_sched_group *g = &s.groups[0];
+  enum { M1 = T_L / T_A, PT = T_L / T_A };
+  /* p1 from the payload: the mapper records it. */
+  uint64_t P1 = 0;
+  const char *pp = strstr(s.payload, "\"p1\": ");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(pp);
+  P1 = strtoull(pp + 6, NULL, 10);
+  CU_ASSERT_FATAL(P1 >= 1 && PT % P1 == 0);
+  uint64_t P2 = PT / P1;
+  CU_ASSERT_EQUAL(g->iters, T_H * P2 * M1 * P1);
+  /* State per query tile slot p1. */
+  static double S[T_A][T_A], sln[T_A][T_A], lm[T_A], prm[T_A], sld[T_A],
+      spd[T_A], slnv[T_E][T_A], spnv[T_E][T_A];
+  static double rm[PT][T_A], rmn[PT][T_A], rd[PT][T_A], rnv[PT][T_E][T_A];
+  static double pend_rd[PT][T_A], pend_rnv[PT][T_E][T_A], out[T_H][T_L][T_E];
+  int pend_tile[PT], pend_h[PT];
+  for (uint64_t k = 0; k < PT; k++) pend_tile[k] = -1;
+  for (uint64_t it = 0; it < g->iters; it++) {
+    uint64_t p1 = it % P1, m1 = it / P1 % M1, p2 = it / P1 / M1 % P2,
+             h = it / P1 / M1 / P2;
+    uint64_t qt = p2 * P1 + p1; /* query tile */
+    for (uint32_t oi = g->first; oi < g->first + g->n; oi++) {
+      const char *nm = s.ops[oi].name + 5; /* after "attn." */
+      if (!strcmp(nm, "QK")) {
+        if (m1 == 0) /* a new query tile: init RM, RD, RNV (the FILLs) */
+          for (int p = 0; p < T_A; p++) {
+            rm[p1][p] = -INFINITY;
+            rd[p1][p] = 0;
+            for (int f = 0; f < T_E; f++) rnv[p1][f][p] = 0;
+          }
+        for (int k = 0; k < T_A; k++)
+          for (int p = 0; p < T_A; p++) {
+            double a = 0;
+            for (int e = 0; e < T_E; e++)
+              a += Q[((qt * T_A + p) * T_H + h) * T_E + e] *
+                   K[((m1 * T_A + k) * T_H + h) * T_E + e];
+            S[k][p] = alpha * a;
+          }
+      } else if (!strcmp(nm, "LM")) {
+        for (int p = 0; p < T_A; p++) {
+          lm[p] = -INFINITY;
+          for (int k = 0; k < T_A; k++) lm[p] = fmax(lm[p], S[k][p]);
+        }
+      } else if (!strcmp(nm, "RM")) {
+        for (int p = 0; p < T_A; p++) rmn[p1][p] = fmax(rm[p1][p], lm[p]);
+      } else if (!strcmp(nm, "SLN")) {
+        for (int k = 0; k < T_A; k++)
+          for (int p = 0; p < T_A; p++) sln[k][p] = exp(S[k][p] - rmn[p1][p]);
+      } else if (!strcmp(nm, "PRM")) {
+        for (int p = 0; p < T_A; p++) prm[p] = exp(rm[p1][p] - rmn[p1][p]);
+      } else if (!strcmp(nm, "SLD")) {
+        for (int p = 0; p < T_A; p++) {
+          sld[p] = 0;
+          for (int k = 0; k < T_A; k++) sld[p] += sln[k][p];
+        }
+      } else if (!strcmp(nm, "SPD")) {
+        for (int p = 0; p < T_A; p++) spd[p] = prm[p] * rd[p1][p];
+      } else if (!strcmp(nm, "RD")) {
+        for (int p = 0; p < T_A; p++) rd[p1][p] = spd[p] + sld[p];
+      } else if (!strcmp(nm, "SLNV")) {
+        for (int f = 0; f < T_E; f++)
+          for (int p = 0; p < T_A; p++) {
+            slnv[f][p] = 0;
+            for (int k = 0; k < T_A; k++)
+              slnv[f][p] += sln[k][p] * V[((m1 * T_A + k) * T_H + h) * T_E + f];
+          }
+      } else if (!strcmp(nm, "SPNV")) {
+        for (int f = 0; f < T_E; f++)
+          for (int p = 0; p < T_A; p++) spnv[f][p] = prm[p] * rnv[p1][f][p];
+      } else if (!strcmp(nm, "RNV")) {
+        for (int f = 0; f < T_E; f++)
+          for (int p = 0; p < T_A; p++)
+            rnv[p1][f][p] = spnv[f][p] + slnv[f][p];
+        for (int p = 0; p < T_A; p++) rm[p1][p] = rmn[p1][p];
+      } else if (!strcmp(nm, "AV")) {
+        /* Slice m1 of the previous pass's outputs of slot p1. */
+        if (pend_tile[p1] >= 0)
+          for (int f = (int)(m1 * T_E / M1); f < (int)((m1 + 1) * T_E / M1); f++)
+            for (int p = 0; p < T_A; p++)
+              out[pend_h[p1]][pend_tile[p1] * T_A + p][f] =
+                  pend_rnv[p1][f][p] / pend_rd[p1][p];
+        if (m1 == M1 - 1) { /* this tile is final: it is next pass's */
+          memcpy(pend_rd[p1], rd[p1], sizeof pend_rd[p1]);
+          memcpy(pend_rnv[p1], rnv[p1], sizeof pend_rnv[p1]);
+          pend_tile[p1] = (int)qt;
+          pend_h[p1] = (int)h;
+        }
+      } else {
+        CU_FAIL("unknown op in the FuseMax group");
+      }
+    }
+  }
+  for (uint64_t p1 = 0; p1 < P1; p1++) /* the epilogue */
+    for (int f = 0; f < T_E; f++)
+      for (int p = 0; p < T_A; p++)
+        out[pend_h[p1]][pend_tile[p1] * T_A + p][f] =
+            pend_rnv[p1][f][p] / pend_rd[p1][p];
+  double worst = 0, mag = 0;
+  for (int h = 0; h < T_H; h++)
+    for (int p = 0; p < T_L; p++)
+      for (int f = 0; f < T_E; f++) mag = fmax(mag, fabs(out[h][p][f]));
+  CU_ASSERT(mag > 1e-3); /* not vacuous */
+  for (int h = 0; h < T_H; h++)
+    for (int p = 0; p < T_L; p++)
+      for (int f = 0; f < T_E; f++)
+        worst = fmax(worst, fabs(out[h][p][f] - AV[(p * T_H + h) * T_E + f]));
+  CU_ASSERT(worst < 1e-9);
+  sim_sched_fini(&s);
+  arch_unload(&am);
+  wl_eval_free(ev);
+  wl_cascade_free(c);
+}
+
 static CU_TestInfo tests[] = {
+    {"fusemax schedule computes 3-pass attention (1e-9)",
+     test_fusemax_numerics},
     {"gemm: 100 % tiled, SCALE-Sim folds with fill/drain, edge folds",
      test_gemm},
     {"fusemax tile pipeline settles at 154 cycles (BERT 1K)",
