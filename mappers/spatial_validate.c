@@ -18,6 +18,8 @@
  *   einsum at 1K, DRAM traffic; headline means over 4 models x 6
  *   lengths (attention 6.7x FLAT at 79 % of its energy; one block 5.3x
  *   at 83 %); BERT one block at 1K: 2.19x FLAT at 0.934 of its energy.
+ * Informational rows (published = NAN): FuseMax against FLAT (speedup,
+ * energy) for every model, length and scope; the fill/drain picture.
  * Tolerances (issue 8): speedups and latency 10 %, utilisation 3 points,
  * busy fractions 2 points, DRAM traffic 10 %; energy ratios 10 % (no
  * stated tolerance: our energy table is Horowitz-class, not the
@@ -275,6 +277,15 @@ int map_spatial_validate(sim_val_table *t, sim_err *err) {
         if (rc) break;
         sp[blk] += fl.latency_s / fm.latency_s / 24;
         en[blk] += fm.energy_j / fl.energy_j / 24;
+        /* Every point, informational: the paper's other figures (per
+         * model and length) can be checked against these. */
+        snprintf(item, sizeof item, "%s-%s/%s/fusemax", map_sp_models[mi],
+                 blk ? "block" : "attn", g_len_name[l]);
+        if ((rc = add(t, item, "speedup_vs_flat", NAN,
+                      fl.latency_s / fm.latency_s, 0, 0, NULL, err)) ||
+            (rc = add(t, item, "energy_vs_flat", NAN,
+                      fm.energy_j / fl.energy_j, 0, 0, NULL, err)))
+          break;
         if (blk && mi == 0 && l == 0) {
           bert_blk_sp = fl.latency_s / fm.latency_s;
           bert_blk_en = fm.energy_j / fl.energy_j;
