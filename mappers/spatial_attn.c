@@ -65,6 +65,7 @@
  * paper's "end to end" (one block = attention plus those GEMMs); the
  * schedule payload says how many were left out.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -401,6 +402,24 @@ static int map_design(design d, const wl_cascade *w, const arch_model *am,
   spatial_params hw;
   int rc = spatial_params_of(am, &hw, err);
   if (rc) return rc;
+  /* One attention core or one block: a layer stack would need the tile
+   * group nested in a layer group, which the schedule has not. */
+  size_t n_all = wl_cascade_n_ops(w);
+  int32_t attn_layer = INT32_MIN;
+  for (size_t i = 0; i < n_all; i++) {
+    const wl_op *op = wl_cascade_op(w, i);
+    int multi = op->repeat > 1;
+    if (op->part == WL_PART_ATTN) {
+      if (attn_layer != INT32_MIN && op->layer != attn_layer) multi = 1;
+      attn_layer = op->layer;
+    }
+    if (multi)
+      return sim_err_set(err, SIM_EINVAL, "--scope: the attention mappers "
+                         "of class spatial map one attention core or one "
+                         "block (--scope attention|block); '%s' lowered "
+                         "to several layers is not supported yet",
+                         w->model.name);
+  }
   attn_shape a;
   if ((rc = find_shape(w, &a, err))) return rc;
   if (a.has_attn && d != D_UNFUSED) {

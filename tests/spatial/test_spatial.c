@@ -195,6 +195,21 @@ static void test_bad_input(void) {
   const char *badexp[] = {"spatial.exp1d=taylor"};
   CU_ASSERT_EQUAL(run_with(badexp, 1, "fusemax", 1024, &err), SIM_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "spatial.exp1d"));
+  {
+    arch_model am;
+    CU_ASSERT_EQUAL_FATAL(
+        arch_load(&am, "arch/configs/fusemax.yaml", NULL, 0, &err), 0);
+    wl_model m;
+    wl_model_find("gpt2-s", &m, &err);
+    wl_opts o;
+    wl_opts_default(&o); /* model scope: 12 layers */
+    sim_sched s;
+    CU_ASSERT_EQUAL(map_lower_and_map(&m, &o, &am, "fusemax", NULL, 0, &s,
+                                      &err), SIM_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "--scope"));
+    sim_sched_fini(&s);
+    arch_unload(&am);
+  }
   sim_err e2 = {0};
   map_sp_result r;
   CU_ASSERT_EQUAL(map_spatial_eval("bert", 1024, "fusemax", 0, 0, "p1=3",
