@@ -425,12 +425,16 @@ static int map_design(design d, const wl_cascade *w, const arch_model *am,
   if (a.has_attn && d != D_UNFUSED) {
     if (a.m % hw.rows)
       return sim_err_set(err, SIM_EINVAL, "spatial.rows: a key tile of %u "
-                         "keys does not divide the %llu keys (--seq)",
-                         hw.rows, (unsigned long long)a.m);
+                         "keys does not divide the %llu keys (--seq: use a "
+                         "multiple of %u, or rows dividing %llu)",
+                         hw.rows, (unsigned long long)a.m, hw.rows,
+                         (unsigned long long)a.m);
     if (a.p % hw.cols)
       return sim_err_set(err, SIM_EINVAL, "spatial.cols: a query tile of "
                          "%u queries does not divide the %llu queries "
-                         "(--seq)", hw.cols, (unsigned long long)a.p);
+                         "(--seq: use a multiple of %u, or cols dividing "
+                         "%llu)", hw.cols, (unsigned long long)a.p, hw.cols,
+                         (unsigned long long)a.p);
   }
   emit x = {.s = out, .err = err};
   x.u2 = sim_sched_unit(out, "pe2d");
