@@ -32,6 +32,14 @@ int map_spatial_eval(const char *model, uint64_t seq, const char *design,
                      int block, int fill_drain, const char *mopt,
                      map_sp_result *out, sim_err *err);
 
+/* One MAC einsum (cascade op i, already in so as map_cascade_op made it)
+ * as output-stationary (ws = 0) or weight-stationary folds of the 2D
+ * array (spatial_gemm.c): count = folds, each [rows, cols, T]. */
+struct spatial_params;
+int map__spatial_gemm_op(const wl_cascade *w, size_t i,
+                         const struct spatial_params *hw, int ws, int u2,
+                         int dram, int gbuf, sim_sched_op *so, sim_err *err);
+
 /* The validation suite: appends rows (published figures of FuseMax,
  * MICRO 2024, and its artifact) to t. */
 int map_spatial_validate(sim_val_table *t, sim_err *err);

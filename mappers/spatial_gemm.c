@@ -23,11 +23,38 @@
 #include <string.h>
 
 #include "arch/spatial/spatial.h"
-#include "map.h"
+#include "map_spatial.h"
 
 static const char *const g_flows[] = {"os", "ws", NULL};
 
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+int map__spatial_gemm_op(const wl_cascade *w, size_t i,
+                         const spatial_params *hw, int ws, int u2, int dram,
+                         int gbuf, sim_sched_op *so, sim_err *err) {
+  const wl_op *op = wl_cascade_op(w, i);
+  wl_gemm g;
+  if (wl_op_gemm(w, op, &g))
+    return sim_err_set(err, SIM_EINVAL, "op '%s': not a GEMM", op->name);
+  uint64_t R = hw->rows, C = hw->cols;
+  uint64_t a = ws ? g.k : g.m, t = ws ? g.m : g.k;
+  uint64_t folds = g.batch * cdiv(a, R) * cdiv(g.n, C);
+  so->unit = (uint8_t)u2;
+  so->count = folds;
+  so->n_ranks = 3;
+  snprintf(so->ranks[0].name, sizeof so->ranks[0].name, ws ? "k0" : "m0");
+  so->ranks[0].size = R;
+  snprintf(so->ranks[1].name, sizeof so->ranks[1].name, "n0");
+  so->ranks[1].size = C;
+  snprintf(so->ranks[2].name, sizeof so->ranks[2].name, ws ? "m" : "k");
+  so->ranks[2].size = t;
+  so->macs = cdiv(so->macs, folds); /* per fold (exact when tiled) */
+  so->rd_bytes[dram] = cdiv(so->rd_bytes[dram], folds);
+  so->wr_bytes[dram] = cdiv(so->wr_bytes[dram], folds);
+  so->rd_bytes[gbuf] = so->rd_bytes[dram];
+  so->wr_bytes[gbuf] = so->wr_bytes[dram];
+  return 0;
+}
 
 static int gemm_map(const wl_cascade *w, const arch_model *am,
                     const map_opts *o, sim_sched *out, sim_err *err) {
@@ -43,28 +70,9 @@ static int gemm_map(const wl_cascade *w, const arch_model *am,
     const wl_op *op = wl_cascade_op(w, i);
     sim_sched_op so;
     map_cascade_op(w, i, u1, dram, &so);
-    if (op->compute == WL_C_MAC) {
-      wl_gemm g;
-      if (wl_op_gemm(w, op, &g))
-        return sim_err_set(err, SIM_EINVAL, "op '%s': not a GEMM", op->name);
-      uint64_t R = hw.rows, C = hw.cols;
-      uint64_t a = ws ? g.k : g.m, t = ws ? g.m : g.k;
-      uint64_t folds = g.batch * cdiv(a, R) * cdiv(g.n, C);
-      so.unit = (uint8_t)u2;
-      so.count = folds;
-      so.n_ranks = 3;
-      snprintf(so.ranks[0].name, sizeof so.ranks[0].name, ws ? "k0" : "m0");
-      so.ranks[0].size = R;
-      snprintf(so.ranks[1].name, sizeof so.ranks[1].name, "n0");
-      so.ranks[1].size = C;
-      snprintf(so.ranks[2].name, sizeof so.ranks[2].name, ws ? "m" : "k");
-      so.ranks[2].size = t;
-      so.macs = cdiv(so.macs, folds); /* per fold (exact when tiled) */
-      so.rd_bytes[dram] = cdiv(so.rd_bytes[dram], folds);
-      so.wr_bytes[dram] = cdiv(so.wr_bytes[dram], folds);
-      so.rd_bytes[gbuf] = so.rd_bytes[dram];
-      so.wr_bytes[gbuf] = so.wr_bytes[dram];
-    }
+    if (op->compute == WL_C_MAC &&
+        (rc = map__spatial_gemm_op(w, i, &hw, ws, u2, dram, gbuf, &so, err)))
+      return rc;
     if (sim_sched_push(out, &so) < 0)
       return sim_err_set(err, SIM_ENOMEM, "out of memory");
   }
