@@ -10,7 +10,10 @@
  *   ws  weights stay: a fold is an R x C tile of the K x N weight, the
  *       M rows of A streamed in time (partial sums leave the array);
  *       folds = batch x ceil(K/R) x ceil(N/C).
- * One schedule op per einsum, `count` = folds, each instance shaped
+ * dataflow=auto picks per einsum through the shared search driver
+ * (map_search over {os, ws}; estimate: folds x fold cycles against the
+ * DRAM time of its operands).  One schedule op per einsum, `count` =
+ * folds, each instance shaped
  * [R, C, T] (an edge fold is padded: the array takes T cycles however
  * few PEs it uses, so utilisation counts the true MACs).  With
  * spatial.fill_drain the model adds SCALE-Sim's pipeline terms to each
@@ -25,7 +28,33 @@
 #include "arch/spatial/spatial.h"
 #include "map_spatial.h"
 
-static const char *const g_flows[] = {"os", "ws", NULL};
+static const char *const g_flows[] = {"os", "ws", "auto", NULL};
+static const char *const g_flow_pts[] = {"os", "ws"};
+static const map_dim g_dims[] = {{.name = "dataflow", .n = 2,
+                                  .svals = g_flow_pts}};
+static const map_space g_space = {.dims = g_dims, .n_dims = 1};
+
+/* The fast estimate of a dataflow for one einsum: folds x fold cycles
+ * (with SCALE-Sim's fill/drain when the model has it on), against the
+ * DRAM time of its operands (cycles). */
+typedef struct gemm_est {
+  wl_gemm g;
+  const spatial_params *hw;
+  double bytes;
+} gemm_est;
+
+static int gemm_estimate(void *ctx, const map_point *p, double *cost) {
+  const gemm_est *e = ctx;
+  int ws = p->idx[0] == 1;
+  uint64_t R = e->hw->rows, C = e->hw->cols;
+  uint64_t a = ws ? e->g.k : e->g.m, t = ws ? e->g.m : e->g.k;
+  double folds = (double)e->g.batch * (double)((a + R - 1) / R) *
+                 (double)((e->g.n + C - 1) / C);
+  double fold = (double)t + (e->hw->fill_drain ? 2.0 * R + C - 2 : 0);
+  double mem = e->bytes / (e->hw->dram_gbps * 1e3 / e->hw->clock_mhz);
+  *cost = folds * fold > mem ? folds * fold : mem;
+  return 0;
+}
 
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
@@ -61,7 +90,9 @@ static int gemm_map(const wl_cascade *w, const arch_model *am,
   spatial_params hw;
   int rc = spatial_params_of(am, &hw, err);
   if (rc) return rc;
-  int ws = map_opt_enum_index(o, "dataflow") == 1;
+  int flow = map_opt_enum_index(o, "dataflow");
+  map_search_cfg scfg;
+  map_search_cfg_from(o, &scfg);
   int u2 = sim_sched_unit(out, "pe2d"), u1 = sim_sched_unit(out, "pe1d");
   int dram = sim_sched_level(out, "dram"), gbuf = sim_sched_level(out, "gbuf");
   if ((rc = map_cascade_tensors(w, out, dram, err))) return rc;
@@ -70,9 +101,25 @@ static int gemm_map(const wl_cascade *w, const arch_model *am,
     const wl_op *op = wl_cascade_op(w, i);
     sim_sched_op so;
     map_cascade_op(w, i, u1, dram, &so);
-    if (op->compute == WL_C_MAC &&
-        (rc = map__spatial_gemm_op(w, i, &hw, ws, u2, dram, gbuf, &so, err)))
-      return rc;
+    if (op->compute == WL_C_MAC) {
+      int ws = flow == 1;
+      if (flow == 2) { /* auto: the cheaper by the estimate (os on ties) */
+        gemm_est e = {.hw = &hw,
+                      .bytes = (double)(so.rd_bytes[dram] +
+                                        so.wr_bytes[dram])};
+        if (wl_op_gemm(w, op, &e.g))
+          return sim_err_set(err, SIM_EINVAL, "op '%s': not a GEMM",
+                             op->name);
+        map_search_result best;
+        if ((rc = map_search(&g_space, gemm_estimate, NULL, &e, &scfg,
+                             &best, err)))
+          return rc;
+        ws = best.best.idx[0] == 1;
+      }
+      if ((rc = map__spatial_gemm_op(w, i, &hw, ws, u2, dram, gbuf, &so,
+                                     err)))
+        return rc;
+    }
     if (sim_sched_push(out, &so) < 0)
       return sim_err_set(err, SIM_ENOMEM, "out of memory");
   }
@@ -80,10 +127,12 @@ static int gemm_map(const wl_cascade *w, const arch_model *am,
 }
 
 static const map_opt_def g_gemm_opts[] = {
+    MAP_SEARCH_OPTS("exhaustive", "100"),
     {.key = "dataflow", .type = MAP_OPT_ENUM, .dflt = "os",
      .values = g_flows,
      .help = "os: output-stationary (K in time); ws: weight-stationary "
-             "(M in time)"},
+             "(M in time); auto: per einsum, the cheaper by the estimate "
+             "(map_search)"},
     {0}};
 
 const map_ops gemm_map_ops = {

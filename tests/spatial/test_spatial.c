@@ -324,6 +324,15 @@ static void test_gemm(void) {
   c = gemm_cycles("gemm:300x2048x4096", "os", 0, "256", &u, &err);
   CU_ASSERT(fabs(c - 16 * 4096) < 0.05);
   CU_ASSERT(fabs(u - 300.0 / 512) < 1e-6);
+  /* dataflow=auto (map_search) takes the cheaper: os here, ws for a
+   * tall-skinny GEMM. */
+  double os = gemm_cycles("gemm:128x64x256", "os", 1, "32", &u, &err);
+  double au = gemm_cycles("gemm:128x64x256", "auto", 1, "32", &u, &err);
+  CU_ASSERT(os > 0 && au == os);
+  double ws = gemm_cycles("gemm:4096x64x64", "ws", 1, "32", &u, &err);
+  os = gemm_cycles("gemm:4096x64x64", "os", 1, "32", &u, &err);
+  au = gemm_cycles("gemm:4096x64x64", "auto", 1, "32", &u, &err);
+  CU_ASSERT(ws > 0 && ws < os && au == ws);
   wl_model m;
   CU_ASSERT_EQUAL(wl_model_find("gemm:12x0x3", &m, &err), SIM_EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "gemm:MxNxK"));
