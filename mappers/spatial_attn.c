@@ -135,6 +135,7 @@ static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 typedef struct emit {
   sim_sched *s;
   int u2, u1, dram, gbuf;
+  uint64_t need, p1; /* global-buffer need and P1, for the payload */
   sim_err *err;
 } emit;
 
@@ -176,12 +177,10 @@ static void traffic(emit *x, int i, int lvl, uint64_t rd, uint64_t wr) {
   x->s->ops[i].wr_bytes[lvl] += wr;
 }
 
-static int set_need(sim_sched *s, uint64_t need, uint64_t p1, sim_err *err) {
-  char buf[160];
-  snprintf(buf, sizeof buf, "{\"gbuf_need_bytes\": %llu, \"p1\": %llu}",
-           (unsigned long long)need, (unsigned long long)p1);
-  if (sim_sched_set_payload(s, buf))
-    return sim_err_set(err, SIM_ENOMEM, "out of memory");
+/* Records the buffer need (the payload is written by map_design). */
+static int set_need(emit *x, uint64_t need, uint64_t p1) {
+  x->need = need;
+  x->p1 = p1;
   return 0;
 }
 
@@ -216,7 +215,7 @@ static int emit_fusemax(emit *x, const attn_shape *a,
                        "(%llu B needed)",
                        (unsigned long long)hw->gbuf_bytes,
                        (unsigned long long)(P0 * per_q + kv_tile));
-  int rc = set_need(x->s, need, p1, x->err);
+  int rc = set_need(x, need, p1);
   if (rc) return rc;
   uint64_t iters = a->b * a->h * PT * M1;
   int cas = d == D_CASCADE;
@@ -260,7 +259,6 @@ static int emit_fusemax(emit *x, const attn_shape *a,
       (rc = push(x, "attn.AV", SIM_FN_DIV, u1, 1, R1("fp0/M1"),
                  S1(avd_pts), NULL, 0, &AVD)))
     return rc;
-  (void)SLNs;
   /* DRAM: K, V tiles shared by p1 query tiles; Q read and O written
    * once per M1 key tiles. */
   uint64_t kt = M0 * a->e * w, vt = M0 * a->f * w;
@@ -310,7 +308,7 @@ static int emit_flat(emit *x, const attn_shape *a, const spatial_params *hw,
   uint64_t need = R * M * w;
   int spill = need > hw->gbuf_bytes;
   uint64_t iters = a->b * a->h * (a->p / R);
-  int rc = set_need(x->s, need, 0, x->err);
+  int rc = set_need(x, need, 0);
   if (rc) return rc;
   int first = (int)x->s->n_ops, QK = -1, GM = -1, SN = -1, SD = -1, A = -1,
       AV = -1;
@@ -361,8 +359,9 @@ static int emit_flat(emit *x, const attn_shape *a, const spatial_params *hw,
 }
 
 /* 3-pass attention with intermediates through DRAM. */
-static int emit_unfused(emit *x, const attn_shape *a, const int *pre,
-                        int n_pre, int *last) {
+static int emit_unfused(emit *x, const attn_shape *a,
+                        const spatial_params *hw, const int *pre, int n_pre,
+                        int *last) {
   uint64_t BH = a->b * a->h, w = a->w, P = a->p, M = a->m;
   uint64_t s_bytes = BH * P * M * w; /* one score-sized intermediate */
   int QK = -1, GM = -1, SN = -1, SD = -1, A = -1, AV = -1, rc;
@@ -394,7 +393,8 @@ static int emit_unfused(emit *x, const attn_shape *a, const int *pre,
   traffic(x, A, x->gbuf, 0, s_bytes);
   traffic(x, AV, x->gbuf, s_bytes + BH * M * a->f * w, BH * P * a->f * w);
   *last = AV;
-  return set_need(x->s, P > 0 ? M * w * (uint64_t)256 : 0, 0, x->err);
+  /* On chip: one row of scores per 1D PE (the softmax's row). */
+  return set_need(x, (uint64_t)hw->pe1d * M * w, 0);
 }
 
 static int map_design(design d, const wl_cascade *w, const arch_model *am,
@@ -474,7 +474,8 @@ static int map_design(design d, const wl_cascade *w, const arch_model *am,
             if (!dup && np < SIM_OP_MAX_DEPS) pre[np++] = dd;
           }
         }
-        if (d == D_UNFUSED) rc = emit_unfused(&x, &a, pre, np, &attn_last);
+        if (d == D_UNFUSED)
+          rc = emit_unfused(&x, &a, &hw, pre, np, &attn_last);
         else if (d == D_FLAT) rc = emit_flat(&x, &a, &hw, pre, np, &attn_last);
         else
           rc = emit_fusemax(&x, &a, &hw, d, map_opt_int(o, "p1"), pre, np,
@@ -501,8 +502,15 @@ static int map_design(design d, const wl_cascade *w, const arch_model *am,
     idx[i] = k;
   }
   sim_free(idx);
-  if (!rc && skipped && !a.has_attn) {
-    /* nothing else to say */
+  if (!rc) {
+    /* What the model reports (gbuf_need_bytes, fits_gbuf) and what a
+     * reader of the schedule should know: einsums left out. */
+    char buf[200];
+    snprintf(buf, sizeof buf, "{\"gbuf_need_bytes\": %llu, \"p1\": %llu, "
+             "\"unmapped_einsums\": %llu}", (unsigned long long)x.need,
+             (unsigned long long)x.p1, (unsigned long long)skipped);
+    if (a.has_attn && sim_sched_set_payload(out, buf))
+      rc = sim_err_set(err, SIM_ENOMEM, "out of memory");
   }
   return rc;
 }
