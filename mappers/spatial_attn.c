@@ -24,8 +24,8 @@
  * weaker than the true dependency otherwise).  One more carry is the
  * binding of the paper's "+Binding" step: SLNV(i) -> QK(i+1), the 2D
  * array takes tiles in order (without it a greedy 2D array runs the
- * next QK ahead while SLN waits for RM, and delays SLN by a whole QK).  The 2D/1D interleaving is
- * not written anywhere: the executor runs an op when its inputs are done
+ * next QK ahead while SLN waits for RM, and delays SLN by a whole QK).
+ * The 2D/1D interleaving is not written anywhere: the executor runs an op when its inputs are done
  * and its array is free, so the next tile's QK fills the 2D array while
  * the 1D array finishes RNV.  fusemax-arch adds one carry, RNV(i) ->
  * QK(i+1): the FuseMax PEs without overlap across tiles.
@@ -47,8 +47,9 @@
  * array (each R x M / pe1d cycles), AV on the 2D array.  The executor
  * overlaps the next rows' QK with this softmax.  Buffer need: R x M score
  * words (the rows' Q and O stream through the PEs; the next rows' QK
- * may start once this softmax began, so a second score buffer is the
- * double buffer, not counted, as in the artifact): grows with M.  R =
+ * may start once this softmax began, so a second score buffer is
+ * needed and not counted: an optimistic need): grows with M; BERT's
+ * 64K rows need exactly 32 MiB and fit FLAT's buffer.  R =
  * pe1d rows.  When the scores do not fit they spill: QK writes them,
  * the softmax streams them back and writes A, AV reads A (the softmax's
  * traffic spread over its four row-streamed ops).
