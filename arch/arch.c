@@ -38,6 +38,7 @@ extern const arch_ops dram_arch_ops;
 extern const arch_ops pim_arch_ops;
 extern const arch_ops gpu_arch_ops;
 extern const arch_ops mcu_arch_ops;
+extern const arch_ops spatial_arch_ops;
 
 static const arch_ops *const g_classes[] = {
     &ideal_arch_ops,
@@ -45,6 +46,7 @@ static const arch_ops *const g_classes[] = {
     &pim_arch_ops,
     &gpu_arch_ops,
     &mcu_arch_ops,
+    &spatial_arch_ops,
     NULL,
 };
 

@@ -84,7 +84,8 @@ static char *run_params_json(const wl_model *m, const wl_opts *o,
    .help = "architecture YAML or preset name (see tfsim list archs)"},     \
   {.name = "--model", .kind = CLI_STR, .meta = "NAME|config.json|DIR",     \
    .help = "zoo model (tfsim list models), a Hugging Face config.json "    \
-           "or a model folder holding one"},                               \
+           "or a model folder holding one, or one GEMM gemm:MxNxK "        \
+           "(C[m,n] = A[m,k] W[k,n])"},                                    \
   {.name = "--mapper", .kind = CLI_STR, .meta = "NAME",                    \
    .help = "mapper (default: the class's default; tfsim list mappers)"},   \
   {.name = "--map-opt", .kind = CLI_MULTI, .meta = "KEY=VALUE",            \

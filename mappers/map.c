@@ -4,12 +4,15 @@
  * option table) and list it in g_mappers.
  */
 #include "map.h"
+#include "map_spatial.h"
 
 #include <stdio.h>
 #include <string.h>
 
 extern const map_ops roofline_map_ops;
 extern const map_ops traffic_map_ops;
+extern const map_ops unfused_map_ops, flat_map_ops, fusemax_cascade_map_ops,
+    fusemax_arch_map_ops, fusemax_map_ops, gemm_map_ops;
 extern const map_ops pim_gpt_map_ops;
 extern const map_ops naive_map_ops;
 extern const map_ops tinyengine_map_ops;
@@ -26,6 +29,8 @@ static const map_ops *const g_mappers[] = {
     &naive_map_ops,
     &tinyengine_map_ops,
     &mcuformer_map_ops,
+    &unfused_map_ops, &flat_map_ops, &fusemax_cascade_map_ops,
+    &fusemax_arch_map_ops, &fusemax_map_ops, &gemm_map_ops,
     NULL,
 };
 
@@ -33,9 +38,11 @@ const map_ops *const *map_list(void) { return g_mappers; }
 
 static const map_suite g_gpu_suite = {"gpu", map_gpu_validate};
 static const map_suite g_pim_suite = {"pim", map_pim_validate};
+static const map_suite g_spatial_suite = {"spatial", map_spatial_validate};
 static const map_suite *const g_suites[] = {
     &g_gpu_suite,
     &g_pim_suite,
+    &g_spatial_suite,
     NULL,
 };
 

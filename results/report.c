@@ -14,6 +14,9 @@
  *               the components; "total" when a run has no breakdown)
  *   pareto.dat  every ok run (block 0), then the latency/energy Pareto
  *               front of each workload sorted by latency (one block each)
+ *   scaling.dat speedup over mapper unfused and 2D/1D utilisation by
+ *               sequence length, one block per line (scaling.c); drawn
+ *               only when some run has an unfused baseline
  *   latency, energy, util, pareto: .png (pngcairo) and .svg each
  *   report.md, index.html: the run table and links to every file
  *
@@ -49,6 +52,8 @@ static const struct {
     {"energy", "energy.dat", "Energy breakdown per run"},
     {"util", "runs.dat", "Compute utilisation per run"},
     {"pareto", "pareto.dat", "Latency and energy of every run (Pareto)"},
+    {"scaling", "scaling.dat",
+     "Speedup over unfused and 2D/1D utilisation by sequence length"},
 };
 #define RES_N_FIGS (sizeof res_figs / sizeof res_figs[0])
 
@@ -261,7 +266,31 @@ typedef struct res_rep {
   size_t n_comps;
   double *e_j;   /* n x n_comps, J */
   size_t n_all, n_front; /* pareto.dat sizes */
+  int has_scaling;       /* scaling.dat written (scaling.c) */
 } res_rep;
+
+/* Figures with nothing to draw are left out. */
+static int res_fig_skip(const res_rep *r, size_t i) {
+  if (strcmp(res_figs[i].name, "pareto") == 0 && r->n_front == 0) return 1;
+  if (strcmp(res_figs[i].name, "scaling") == 0 && !r->has_scaling) return 1;
+  return 0;
+}
+
+static int res_write_scaling(res_rep *r, sim_err *err) {
+  char *text = NULL;
+  int rc = res__scaling_dat(r->db, r->pt, r->n, &text, err);
+  if (rc || !text) return rc;
+  FILE *f = res_open_out(r->dir, "scaling.dat", err);
+  if (!f) {
+    sim_free(text);
+    return err ? err->code : SIM_EIO;
+  }
+  fputs(text, f);
+  sim_free(text);
+  rc = res_close_out(f, r->dir, "scaling.dat", err);
+  if (!rc) r->has_scaling = 1;
+  return rc;
+}
 
 static int res_write_runs(res_rep *r, sim_err *err) {
   FILE *f = res_open_out(r->dir, "runs.dat", err);
@@ -490,8 +519,7 @@ static int res_write_scripts(res_rep *r, sim_err *err) {
         "report.gp\n",
         f);
   for (size_t i = 0; i < RES_N_FIGS; i++) {
-    if (strcmp(res_figs[i].name, "pareto") == 0 && r->n_front == 0)
-      continue; /* no run with positive latency and energy */
+    if (res_fig_skip(r, i)) continue; /* nothing to draw */
     fprintf(f, "data = '%s'\n", res_figs[i].data);
     fprintf(f, "out = '%s.png'; load '%s.gp'\n", res_figs[i].name,
             res_figs[i].name);
@@ -579,7 +607,7 @@ static int res_run_gnuplot(res_rep *r, sim_err *err) {
 static int res_check_images(res_rep *r, sim_err *err) {
   static const char *const ext[] = {"png", "svg"};
   for (size_t i = 0; i < RES_N_FIGS; i++) {
-    if (strcmp(res_figs[i].name, "pareto") == 0 && r->n_front == 0) continue;
+    if (res_fig_skip(r, i)) continue;
     for (int x = 0; x < 2; x++) {
       char name[64];
       snprintf(name, sizeof name, "%s.%s", res_figs[i].name, ext[x]);
@@ -627,7 +655,7 @@ static int res_write_index(res_rep *r, sim_err *err) {
              "plot: %zu.\n\n",
           r->db_path, r->n, r->n_all);
   for (size_t i = 0; i < RES_N_FIGS; i++) {
-    if (strcmp(res_figs[i].name, "pareto") == 0 && r->n_front == 0) continue;
+    if (res_fig_skip(r, i)) continue;
     fprintf(f, "## %s\n\n![%s](%s.png)\n\n[SVG](%s.svg) · data: [%s](%s)\n\n",
             res_figs[i].title, res_figs[i].name, res_figs[i].name,
             res_figs[i].name, res_figs[i].data, res_figs[i].data);
@@ -674,7 +702,7 @@ static int res_write_index(res_rep *r, sim_err *err) {
   res_html(f, r->db_path);
   fprintf(f, "</code>; %zu design points.</p>\n", r->n);
   for (size_t i = 0; i < RES_N_FIGS; i++) {
-    if (strcmp(res_figs[i].name, "pareto") == 0 && r->n_front == 0) continue;
+    if (res_fig_skip(r, i)) continue;
     fprintf(f, "<h2>%s</h2>\n<p><img src=\"%s.svg\" alt=\"%s\" "
                "style=\"max-width:100%%\"></p>\n<p><a href=\"%s.png\">PNG</a>"
                " · <a href=\"%s\">data</a></p>\n",
@@ -760,6 +788,7 @@ int res_report(const char *db_path, const char *out_dir, sim_err *err) {
   if (!rc) rc = res_load_energy(&r, err);
   if (!rc) rc = res_write_energy(&r, err);
   if (!rc) rc = res_write_pareto(&r, err);
+  if (!rc) rc = res_write_scaling(&r, err);
   if (!rc) rc = res_write_scripts(&r, err);
   if (!rc) rc = res_run_gnuplot(&r, err);
   if (!rc) rc = res_check_images(&r, err);

@@ -131,6 +131,11 @@ typedef struct res__point {
 int res__latest_points(res_db *db, res__point **out, size_t *n,
                        sim_err *err);
 void res__points_free(res__point *p, size_t n);
+/* scaling.c: the text of scaling.dat (speedup over mapper unfused and
+ * 2D/1D utilisation by seq), sim_malloc'd, or *out = NULL when no point
+ * has an unfused baseline. */
+int res__scaling_dat(res_db *db, const res__point *pt, size_t n,
+                     char **out, sim_err *err);
 /* "workload arch mapper k=v,k=v" for plots and tables, with double quotes
  * and control characters replaced (sim_malloc'd; NULL when out of
  * memory).  params is canonical JSON; "{}" adds nothing. */

@@ -814,6 +814,21 @@ int wl_lower(const wl_model *m, const wl_opts *o, wl_cascade **out,
   L->D = m->d_model;
   L->F = m->d_ff;
   L->lowrank = m->lr_ratio > 0;
+  if (m->arch == WL_ARCH_GEMM) {
+    /* One einsum: C[m,n] = sum_k A[m,k] W[k,n]. */
+    wl__rank(B, "m", m->gemm_m, 0);
+    wl__rank(B, "n", m->gemm_n, 0);
+    wl__rank(B, "k", m->gemm_k, 0);
+    B->part = WL_PART_FFN;
+    wl__tensor(B, "gemm.A", WL_T_INPUT, "m k");
+    wl__tensor(B, "gemm.W", WL_T_WEIGHT, "k n");
+    wl__tensor(B, "gemm.C", WL_T_INTER, "m n");
+    wl__op(B, "gemm.C", WL_C_MAC, WL_FN_NONE, "m n k", "gemm.C[m,n]",
+           "gemm.A[m,k]", "gemm.W[k,n]");
+    if (!B->rc && mark_outputs(c, err)) B->rc = SIM_ENOMEM;
+    if (!B->rc) B->rc = wl__check_counts(c, err);
+    goto done;
+  }
   uint32_t n_layers = m->n_layers + (m->arch == WL_ARCH_ENCDEC ?
                                      m->n_dec_layers : 0);
   if (m->arch == WL_ARCH_VIT) {

@@ -111,6 +111,10 @@ static uint64_t adaptive_embed(const wl_model *m) {
 
 void wl_model_param_split(const wl_model *m, wl_param_split *out) {
   memset(out, 0, sizeof *out);
+  if (m->arch == WL_ARCH_GEMM) { /* the weight W[k,n] */
+    out->layers = m->gemm_k * m->gemm_n;
+    return;
+  }
   uint64_t d = m->d_model;
   uint64_t de = m->d_embed ? m->d_embed : d;
   /* Embedding */
@@ -229,6 +233,10 @@ int wl_check(const wl_model *m, sim_err *err) {
                          "model '%s': patch_size %u does not divide "
                          "image_size %u (+ 2 x pad %u)", m->name,
                          m->patch_size, m->image_size, m->patch_pad);
+  } else if (m->arch == WL_ARCH_GEMM) {
+    NEED(gemm_m);
+    NEED(gemm_n);
+    NEED(gemm_k);
   } else {
     NEED(vocab);
     if (m->pos == WL_POS_LEARNED) NEED(max_pos);

@@ -13,7 +13,7 @@
   (((unsigned)(v) < sizeof(tab) / sizeof(tab[0])) ? tab[(unsigned)(v)] : "?")
 
 static const char *const arch_names[] = {"decoder", "encoder", "enc-dec",
-                                         "vit"};
+                                         "vit", "gemm"};
 static const char *const ffn_names[] = {"gelu", "relu", "swiglu"};
 static const char *const norm_names[] = {"layernorm", "rmsnorm"};
 static const char *const prec_names[] = {"fp32", "fp16", "bf16",

@@ -175,6 +175,7 @@ typedef enum wl_arch_kind {
   WL_ARCH_ENCODER,     /* encoder-only, bidirectional (BERT, XLM)      */
   WL_ARCH_ENCDEC,      /* encoder-decoder with cross attention (T5)    */
   WL_ARCH_VIT,         /* vision encoder: patch embedding + cls token  */
+  WL_ARCH_GEMM,        /* one GEMM C[m,n] = A[m,k] W[k,n] (gemm:MxNxK) */
   WL_ARCH_KIND_COUNT
 } wl_arch_kind;
 
@@ -369,6 +370,10 @@ typedef struct wl_model {
    * recent keys, itself included; 0: the whole context.  The lowering
    * caps the cached keys read at W - 1 and masks older keys. */
   uint32_t sliding_window;
+  /* Single-einsum GEMM (arch WL_ARCH_GEMM, spelled "gemm:MxNxK"):
+   * C[m,n] = sum_k A[m,k] W[k,n], A an input, W a weight; batch, seq
+   * and scope do not apply. */
+  uint64_t gemm_m, gemm_n, gemm_k;
 } wl_model;
 
 /* Validates a description: zero dims, head_dim 0 with heads not dividing
@@ -409,7 +414,8 @@ const wl_model *wl_zoo_get(size_t i); /* NULL if out of range */
 /* Aliases of zoo entry i ("gpt2" for gpt2-s ...), NULL-terminated. */
 const char *const *wl_zoo_aliases(size_t i);
 
-/* name_or_path: a zoo name or alias (case-insensitive, '_' == '-'), an
+/* name_or_path: a zoo name or alias (case-insensitive, '_' == '-'), a
+ * single GEMM "gemm:MxNxK" (Timeloop / SCALE-Sim style), an
  * MCUFormer spec "mcuformer-d<D>-l<L>-h<H>-m<ratio>-p<P>-r<ratio>", or a
  * path ending in ".json" loaded as a Hugging Face config.json, or a
  * folder holding config.json (a Hub snapshot; zoo names win).  Unknown

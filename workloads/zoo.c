@@ -382,6 +382,27 @@ int wl_model_find(const char *name, wl_model *out, sim_err *err) {
       return wl_check(out, err);
     }
   }
+  if (!strncmp(name, "gemm:", 5) || !strncmp(name, "GEMM:", 5)) {
+    unsigned long long gm, gn, gk;
+    char tail;
+    if (sscanf(name + 5, "%llux%llux%llu%c", &gm, &gn, &gk, &tail) != 3 ||
+        !gm || !gn || !gk || gm > (1ull << 32) || gn > (1ull << 32) ||
+        gk > (1ull << 32))
+      return sim_err_set(err, SIM_EINVAL, "model '%s': a GEMM is "
+                         "gemm:MxNxK with M, N, K in 1..2^32 (e.g. "
+                         "gemm:128x64x256)", name);
+    snprintf(out->name, sizeof out->name, "gemm:%llux%llux%llu", gm, gn, gk);
+    snprintf(out->family, sizeof out->family, "gemm");
+    snprintf(out->source, sizeof out->source,
+             "single GEMM C[m,n] = A[m,k] W[k,n]");
+    out->arch = WL_ARCH_GEMM;
+    out->pos = WL_POS_NONE;
+    out->d_model = out->n_layers = out->n_heads = out->d_ff = 1;
+    out->gemm_m = gm;
+    out->gemm_n = gn;
+    out->gemm_k = gk;
+    return wl_check(out, err);
+  }
   /* A Hugging Face model folder (holding config.json). */
   struct stat st;
   if (stat(name, &st) == 0 && S_ISDIR(st.st_mode))
