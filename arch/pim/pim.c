@@ -155,6 +155,8 @@ typedef struct pim_state {
   double io_pj_bit;
   int bundled;
   int check;            /* attach the protocol checker (tests) */
+  int steady_ok;        /* bundled mode may skip steady bursts: every
+                           constraint reaches back less than a burst */
   pim_asic_cfg asic;
   uint64_t asic_period_ps;
 } pim_state;
@@ -233,6 +235,48 @@ static int pim_init(const sim_cfg *c, void **state, sim_err *err) {
                       (unsigned long long)st->col_bytes,
                       (unsigned long long)(st->col_bytes / 2));
     goto bad;
+  }
+  /* Skipping steady bursts is exact only if the state a burst leaves
+   * depends on its own commands alone.  A constraint into a command every
+   * burst issues (ACTAB, MACAB, RDMAC, PREAB) cannot reach past the burst:
+   * the burst's own issue of that command already satisfied it.  The
+   * others (into WRGB, REF, ACT, WR, PRE), from the burst's commands, the
+   * load or the refresh before it, must reach less than a burst's
+   * MACAB run (columns x tCCD_L) from the burst's commands, or from a
+   * refresh less than that past the ACTAB it precedes; and no window
+   * (tFAW style) may cover the PIM commands.  Otherwise bundled mode
+   * issues every command (still one event per burst). */
+  {
+    int64_t run = (int64_t)(st->row_bytes / st->col_bytes) *
+                  sp->t[DRAM_T_CCD_L];
+    int64_t reach = sp->read_delay_cyc > sp->write_delay_cyc
+                        ? sp->read_delay_cyc : sp->write_delay_cyc;
+    int in_burst[DRAM_CMD_MAX] = {0};
+    in_burst[st->c_actab] = in_burst[st->c_macab] = 1;
+    in_burst[st->c_rdmac] = in_burst[st->c_preab] = 1;
+    int64_t ref_act = 0; /* REF -> ACTAB */
+    for (size_t k = 0; k < sp->n_tc; k++)
+      if (sp->tc[k].prev == DRAM_CMD_REF && sp->tc[k].next == st->c_actab &&
+          sp->tc[k].lat_cyc > ref_act)
+        ref_act = sp->tc[k].lat_cyc;
+    int windowed = 0;
+    for (size_t k = 0; k < sp->n_tc; k++) {
+      const dram_tc *tc = &sp->tc[k];
+      if (tc->window && (in_burst[tc->prev] || in_burst[tc->next] ||
+                         tc->prev == st->c_wrgb || tc->next == st->c_wrgb))
+        windowed = 1;
+      /* Only what a burst (or the load or refresh before it) issues can
+       * carry its state forward; KV appends (ACT, WR, PRE) are never
+       * inside a skipped stretch. */
+      if (!in_burst[tc->prev] && tc->prev != st->c_wrgb &&
+          tc->prev != DRAM_CMD_REF)
+        continue;
+      if (in_burst[tc->next]) continue;
+      int64_t l = tc->lat_cyc;
+      if (tc->prev == DRAM_CMD_REF) l -= ref_act;
+      if (l > reach) reach = l;
+    }
+    st->steady_ok = !windowed && reach < run;
   }
   /* Channels run the same stream in lock step: simulate one. */
   st->one = st->spec;
@@ -453,7 +497,7 @@ static void skip_steady(pim_session *ss) {
     gap = ss->refs[known].gap;
   }
   p->force_act = 0;
-  if (steady && st->bundled) {
+  if (steady && st->bundled && st->steady_ok) {
     /* Bursts left of this shape: not the op's last, not past the chunk. */
     uint64_t end = p->bursts - 1; /* the last may be narrower */
     if (p->chunks > 1) {
@@ -464,16 +508,18 @@ static void skip_steady(pim_session *ss) {
     /* Their refresh checks must come before the next request. */
     dram_refresh_req rq;
     uint64_t pre_off = p->cur[p->n_cur - 1];
+    uint64_t s = left >= 2 ? left - 1 : 0; /* counted; then one forced */
     if (!dram_refresh_due(ss->sys, 0, &rq) && !rq.pending &&
-        rq.next_cyc != SIM_T_NEVER && left >= 2) {
+        rq.next_cyc != SIM_T_NEVER && s >= 1) {
+      /* The counted bursts' checks see no request; the forced one's may
+       * (it then refreshes after its PREAB, as issued bursts would). */
       uint64_t lim = rq.next_cyc;
       uint64_t room = lim > p->act_cur + pre_off + 1
                           ? (lim - (p->act_cur + pre_off + 1)) / gap
                           : 0;
-      if (room < left) left = room;
+      if (room < s) s = room;
     }
-    if (left >= 2) {
-      uint64_t s = left - 1; /* counted; the next one is forced */
+    if (s >= 1 && st->steady_ok) {
       uint64_t per[5] = {1, p->cols, p->reads, 1, 0};
       int cmd[4] = {st->c_actab, st->c_macab, st->c_rdmac, st->c_preab};
       for (int k = 0; k < 4; k++) ss->skip_cmds[cmd[k]] += s * per[k];
@@ -513,7 +559,7 @@ static int step(pim_session *ss, int *more) {
   case 0: {
     uint64_t n = p->chunk + 1 == p->chunks ? p->gb_last_cols : p->gb_cols;
     if (p->k < n) {
-      if (st->bundled && p->k == 2 && n > 3) {
+      if (st->bundled && st->steady_ok && p->k == 2 && n > 3) {
         /* A load is one WRGB every tCCD once the first two are out: the
          * only constraint into a WRGB after them is the previous WRGB
          * (the read turnaround binds the first; a WRGB's burst, tBL,
@@ -545,6 +591,17 @@ static int step(pim_session *ss, int *more) {
     return rc;
   case 2: {
     uint64_t n = p->burst + 1 == p->bursts ? p->last_cols : p->cols;
+    if (p->force_act && st->bundled && st->steady_ok && p->k == 0 &&
+        p->n_cur + n <= p->n_prev) {
+      /* A forced burst (after skipped ones) only has to leave the state
+       * the next burst depends on: its ACTAB, last RDMAC and PREAB.  Its
+       * MACABs constrain nothing outside the burst, so they are counted
+       * at their steady offsets. */
+      for (uint64_t i = 0; i < n; i++, p->n_cur++)
+        p->cur[p->n_cur] = p->prev[p->n_cur];
+      ss->skip_cmds[st->c_macab] += n;
+      p->k = n;
+    }
     if (p->k < n) {
       a.co = (uint32_t)p->k;
       rc = issue(ss, st->c_macab, &a);
@@ -556,6 +613,15 @@ static int step(pim_session *ss, int *more) {
     return 0;
   }
   case 3:
+    if (p->force_act && st->bundled && st->steady_ok && p->k == 0 &&
+        p->reads > 1 &&
+        p->n_cur + p->reads <= p->n_prev) {
+      /* Likewise all but the last RDMAC of a forced burst. */
+      for (uint64_t i = 0; i + 1 < p->reads; i++, p->n_cur++)
+        p->cur[p->n_cur] = p->prev[p->n_cur];
+      ss->skip_cmds[st->c_rdmac] += p->reads - 1;
+      p->k = p->reads - 1;
+    }
     if (p->k < p->reads) {
       rc = issue(ss, st->c_rdmac, &a);
       p->k++;
