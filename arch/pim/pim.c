@@ -157,6 +157,8 @@ typedef struct pim_state {
   int check;            /* attach the protocol checker (tests) */
   int steady_ok;        /* bundled mode may skip steady bursts: every
                            constraint reaches back less than a burst */
+  int inburst_ok;       /* a burst's commands after its ACTAB depend on
+                           the ACTAB alone */
   pim_asic_cfg asic;
   uint64_t asic_period_ps;
 } pim_state;
@@ -277,6 +279,26 @@ static int pim_init(const sim_cfg *c, void **state, sim_err *err) {
       if (l > reach) reach = l;
     }
     st->steady_ok = !windowed && reach < run;
+    /* Into MACAB, RDMAC, PREAB from anything but this burst's ACTAB: the
+     * previous burst ends tRP before the ACTAB and its first MACAB comes
+     * tRCDMAC after it (a refresh ends tRFC before the ACTAB).  Any such
+     * constraint no longer than that distance cannot bind; ACTAB -> X
+     * rows are the burst's own. */
+    int64_t gapmin = sp->t[DRAM_T_RP];
+    int64_t rcdmac = 0;
+    for (size_t k = 0; k < sp->n_tc; k++)
+      if (sp->tc[k].prev == st->c_actab && sp->tc[k].next == st->c_macab &&
+          sp->tc[k].lat_cyc > rcdmac)
+        rcdmac = sp->tc[k].lat_cyc;
+    int64_t into = 0;
+    for (size_t k = 0; k < sp->n_tc; k++) {
+      const dram_tc *tc = &sp->tc[k];
+      if (tc->prev == st->c_actab || tc->prev == st->c_wrgb) continue;
+      if (tc->next == st->c_macab || tc->next == st->c_rdmac ||
+          tc->next == st->c_preab)
+        if (tc->lat_cyc > into) into = tc->lat_cyc;
+    }
+    st->inburst_ok = st->steady_ok && into < gapmin + rcdmac;
   }
   /* Channels run the same stream in lock step: simulate one. */
   st->one = st->spec;
@@ -333,6 +355,7 @@ typedef struct prog {
   uint64_t force_act;          /* > 0: issue this burst at steady offsets
                                   from this ACTAB cycle */
   uint64_t force_t;            /* > 0: issue the next command here */
+  int after_load;              /* the next burst follows a WRGB load */
   uint64_t wg_t0, wg_t1;       /* the chunk load's first two WRGB */
 } prog;
 
@@ -342,6 +365,7 @@ typedef struct prog {
 typedef struct steady_ref {
   uint64_t off[PIM_BURST_MAX];
   uint32_t n;
+  uint64_t cols, reads;        /* its shape */
   uint64_t gap;
 } steady_ref;
 
@@ -483,14 +507,18 @@ static void skip_steady(pim_session *ss) {
    * commands only (nothing older reaches past a burst), whatever came
    * before it (a refresh, a longer gap, another op). */
   int known = -1;
+  uint64_t done_cols = p->burst == p->bursts ? p->last_cols : p->cols;
   for (int r = 0; plain && r < ss->n_refs && known < 0; r++)
-    if (ss->refs[r].n == p->n_cur &&
+    if (ss->refs[r].n == p->n_cur && ss->refs[r].cols == done_cols &&
+        ss->refs[r].reads == p->reads &&
         !memcmp(ss->refs[r].off, p->cur, p->n_cur * sizeof p->cur[0]))
       known = r;
   if (steady && known < 0 && ss->n_refs < PIM_REFS) {
     steady_ref *r = &ss->refs[ss->n_refs++];
     memcpy(r->off, p->cur, p->n_cur * sizeof p->cur[0]);
     r->n = p->n_cur;
+    r->cols = done_cols;
+    r->reads = p->reads;
     r->gap = gap;
   } else if (!steady && known >= 0) {
     steady = 1;
@@ -580,15 +608,39 @@ static int step(pim_session *ss, int *more) {
     }
     p->k = 0;
     p->phase = p->burst < p->bursts ? 1 : 5;
+    p->after_load = 1;
     return 0;
   }
-  case 1:
+  case 1: {
     p->n_cur = 0; /* a burst's record starts at its ACTAB */
     p->cur_ref = 0;
+    /* A burst whose shape has a known steady record: everything after
+     * its ACTAB follows from the ACTAB alone (st->inburst_ok: nothing
+     * issued before the ACTAB can bind the burst's later commands), so
+     * only its ACTAB, last RDMAC and PREAB go through the DRAM model,
+     * at the record's offsets.  Not after a global-buffer load (its
+     * WRGBs may bind the first MACAB) and not for a narrower last burst
+     * (its shape differs, and no record matches). */
+    uint64_t ncols = p->burst + 1 == p->bursts ? p->last_cols : p->cols;
+    uint32_t want = (uint32_t)(2 + ncols + p->reads);
+    int known = -1;
+    if (st->bundled && st->steady_ok && st->inburst_ok && !p->after_load &&
+        !p->force_act)
+      for (int r = 0; r < ss->n_refs && known < 0; r++)
+        if (ss->refs[r].n == want && ss->refs[r].cols == ncols &&
+            ss->refs[r].reads == p->reads)
+          known = r;
+    p->after_load = 0;
     rc = issue(ss, st->c_actab, &a);
+    if (!rc && known >= 0) {
+      memcpy(p->prev, ss->refs[known].off, want * sizeof p->prev[0]);
+      p->n_prev = want;
+      p->force_act = p->act_cur;
+    }
     p->phase = 2;
     p->k = 0;
     return rc;
+  }
   case 2: {
     uint64_t n = p->burst + 1 == p->bursts ? p->last_cols : p->cols;
     if (p->force_act && st->bundled && st->steady_ok && p->k == 0 &&

@@ -65,6 +65,8 @@ static void test_golden_bursts(void) {
   arch_unload(&m);
 }
 
+static double g_last_pj, g_last_macs; /* of the last decode_ms run */
+
 static double decode_ms(const char *model, uint64_t gen,
                         const char *const *sets, int n, double *asic_ps,
                         uint64_t *cycles) {
@@ -86,6 +88,8 @@ static double decode_ms(const char *model, uint64_t gen,
   if (asic_ps)
     *asic_ps = sim_report_get(&r, "util_asic", 0) * (double)r.latency_ps;
   if (cycles) *cycles = r.cycles;
+  g_last_pj = sim_report_energy_pj(&r);
+  g_last_macs = sim_report_get(&r, "pim_macs", 0);
   sim_report_fini(&r);
   arch_unload(&am);
   return ms;
@@ -106,7 +110,17 @@ static void test_bundled_equals_per_command(void) {
   CU_ASSERT_EQUAL(cb, cc);
   CU_ASSERT_DOUBLE_EQUAL(x, y, 0);
   x = decode_ms("gpt2-s", 8, b, 2, NULL, &cb);
+  double eb = g_last_pj, mb = g_last_macs;
   y = decode_ms("gpt2-s", 8, c, 2, NULL, &cc);
+  CU_ASSERT(x > 0);
+  CU_ASSERT_EQUAL(cb, cc);
+  CU_ASSERT_DOUBLE_EQUAL(x, y, 0);
+  /* Counted commands and bank-open cycles give the same energy. */
+  CU_ASSERT_DOUBLE_EQUAL(eb, g_last_pj, 1e-9 * eb);
+  CU_ASSERT_DOUBLE_EQUAL(mb, g_last_macs, 0);
+  /* Other shapes: GPT-3 L (d 1536: two-chunk loads, 16 heads). */
+  x = decode_ms("gpt3-760m", 2, b, 2, NULL, &cb);
+  y = decode_ms("gpt3-760m", 2, c, 2, NULL, &cc);
   CU_ASSERT(x > 0);
   CU_ASSERT_EQUAL(cb, cc);
   CU_ASSERT_DOUBLE_EQUAL(x, y, 0);
