@@ -253,6 +253,29 @@ out:
   return rc;
 }
 
+/* The placement into the report: every tensor the planner put in SRAM,
+ * marked when it is live at the op of the live peak (what a user must
+ * shrink when the run does not fit). */
+static int mcu_report_bufs(const sim_sched *s, const mcu_plan *p,
+                           sim_report *rep) {
+  for (size_t t = 0; t < p->n_tensors; t++) {
+    if (p->addr[t] < 0) continue;
+    sim_buf_record b;
+    memset(&b, 0, sizeof b);
+    memcpy(b.name, s->tensors[t].name, sizeof b.name);
+    snprintf(b.level, sizeof b.level, "sram");
+    b.bytes = s->tensors[t].bytes;
+    b.addr = (uint64_t)p->addr[t];
+    b.first_op = p->first[t];
+    b.last_op = p->last[t];
+    b.at_peak = p->live_peak_bytes > 0 && b.first_op <= p->live_peak_op &&
+                p->live_peak_op <= b.last_op;
+    int rc = sim_report_push_buf(rep, &b);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 static int mcu_account(const mcu_ctx *c, const sim_sched *s,
                        sim_report *rep, sim_err *err) {
   const mcu_state *st = c->st;
@@ -319,6 +342,7 @@ static int mcu_account(const mcu_ctx *c, const sim_sched *s,
     rc = sim_report_metric_agg(rep, "flash_shortfall_bytes",
                                (double)(p->flash_bytes - flash_cap),
                                SIM_AGG_MAX);
+  if (!rc) rc = mcu_report_bufs(s, p, rep);
   if (rc) return sim_err_set(err, SIM_ENOMEM, "out of memory");
   return 0;
 }

@@ -1,0 +1,240 @@
+/*
+ * test_mcu_cli.c — the mcu class through the tfsim command, end to end:
+ * the memory timeline (`run --timeline`, `report` on a database of mcu
+ * runs) checked by what the plot's data holds (one stacked series per
+ * planned buffer, one point per schedule op, the stacked maximum equal
+ * to the planner's live peak), the note and the JSON of a run that does
+ * not fit (by how many bytes, which buffers are live at the peak), the
+ * search command, and bad input (exit 2, one line naming the key).
+ *
+ * Expected figures come from the library in-process (the same planner),
+ * or are the golden numbers of docs/mcu.md.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "arch/arch.h"
+#include "mappers/map.h"
+#include "results/res.h"
+#include "tfsim_test.h"
+#include "workloads/wl.h"
+
+static char g_dir[256];
+static char g_out[1 << 18], g_errb[1 << 14];
+
+static void slurp(const char *path, char *buf, size_t n) {
+  FILE *f = fopen(path, "r");
+  size_t r = f ? fread(buf, 1, n - 1, f) : 0;
+  buf[r] = '\0';
+  if (f) fclose(f);
+}
+
+/* Runs "tfsim <args>" in g_dir; returns the exit status. */
+static int tfsim(const char *args) {
+  char cmd[4096], o[300], e[300];
+  snprintf(o, sizeof o, "%s/stdout", g_dir);
+  snprintf(e, sizeof e, "%s/stderr", g_dir);
+  snprintf(cmd, sizeof cmd, "cd %s && %s %s >%s 2>%s </dev/null", g_dir,
+           TFSIM_BIN, args, o, e);
+  int st = system(cmd);
+  slurp(o, g_out, sizeof g_out);
+  slurp(e, g_errb, sizeof g_errb);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static int setup(void) {
+  snprintf(g_dir, sizeof g_dir, "/tmp/tfsim_mcu_cli_%d", (int)getpid());
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", g_dir, g_dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static int teardown(void) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", g_dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+/* What the timeline data file holds. */
+typedef struct dat {
+  size_t cols, rows;
+  unsigned long long max_total;
+  int ok;
+} dat;
+
+static dat read_dat(const char *path) {
+  dat d = {0};
+  FILE *f = fopen(path, "r");
+  if (!f) return d;
+  static char line[1 << 16];
+  if (!fgets(line, sizeof line, f)) {
+    fclose(f);
+    return d;
+  }
+  for (char *t = strtok(line, " \n"); t; t = strtok(NULL, " \n")) d.cols++;
+  d.ok = 1;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long long tot = 0;
+    size_t c = 0;
+    for (char *t = strtok(line, " \n"); t; t = strtok(NULL, " \n"), c++)
+      if (c) tot += strtoull(t, NULL, 10);
+    if (c != d.cols) d.ok = 0;
+    if (tot > d.max_total) d.max_total = tot;
+    d.rows++;
+  }
+  fclose(f);
+  return d;
+}
+
+/* The buffers the library plans for the run, in-process. */
+static void expect_bufs(const char *mapper, size_t *n_bufs, size_t *n_ops,
+                        double *live_peak) {
+  sim_err err;
+  arch_model am;
+  wl_model m;
+  wl_opts o;
+  sim_report rep;
+  sim_sched s;
+  *n_bufs = *n_ops = 0;
+  CU_ASSERT_EQUAL_FATAL(arch_load(&am, "stm32f746", NULL, 0, &err), 0);
+  CU_ASSERT_EQUAL_FATAL(wl_model_find("mcuformer-d192-p16", &m, &err), 0);
+  wl_opts_default_for(&m, &o);
+  o.prec = WL_INT8;
+  sim_report_init(&rep);
+  map_sim_opts so = {0};
+  so.mapper = mapper;
+  CU_ASSERT_EQUAL_FATAL(map_simulate(&am, &m, &o, &so, &rep, &s, &err), 0);
+  for (size_t i = 0; i < rep.n_bufs; i++) *n_bufs += rep.bufs[i].bytes > 0;
+  for (size_t i = 0; i < rep.n_bufs; i++)
+    if (rep.bufs[i].last_op + 1 > *n_ops) *n_ops = rep.bufs[i].last_op + 1;
+  *live_peak = sim_report_get(&rep, "live_peak_bytes", -1);
+  sim_report_fini(&rep);
+  sim_sched_fini(&s);
+  arch_unload(&am);
+}
+
+static int is_png(const char *path) {
+  unsigned char h[8] = {0};
+  FILE *f = fopen(path, "rb");
+  size_t r = f ? fread(h, 1, 8, f) : 0;
+  if (f) fclose(f);
+  return r == 8 && h[1] == 'P' && h[2] == 'N' && h[3] == 'G';
+}
+
+static void test_timeline_run(void) {
+  size_t nb, nops;
+  double peak;
+  expect_bufs("tinyengine", &nb, &nops, &peak);
+  CU_ASSERT(nb > 20);
+  CU_ASSERT_EQUAL(tfsim("run --arch stm32f746 --model mcuformer-d192-p16 "
+                        "--precision int8 --mapper tinyengine --timeline "
+                        "te.png --db runs.db"), 0);
+  char p[400];
+  snprintf(p, sizeof p, "%s/te.dat", g_dir);
+  dat d = read_dat(p);
+  CU_ASSERT(d.ok);
+  CU_ASSERT_EQUAL(d.cols, nb + 1); /* op index + one series per buffer */
+  CU_ASSERT_EQUAL(d.rows, nops);
+  CU_ASSERT_EQUAL((double)d.max_total, peak);
+  snprintf(p, sizeof p, "%s/te.png", g_dir);
+  CU_ASSERT(is_png(p));
+  /* The capacity line is drawn at the SRAM size. */
+  snprintf(p, sizeof p, "%s/te.gp", g_dir);
+  static char gp[4096];
+  slurp(p, gp, sizeof gp);
+  CU_ASSERT_PTR_NOT_NULL(strstr(gp, "cap = 327680;"));
+  /* A class without a planner has nothing to draw: exit 2, one line. */
+  CU_ASSERT_EQUAL(tfsim("run --arch ideal --model gpt2 --seq 8 --timeline "
+                        "x.png"), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "no planned buffers"));
+  CU_ASSERT_EQUAL(tfsim("run --arch stm32f746 --model mcuformer-t-min "
+                        "--precision int8 --timeline x.pdf"), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "must end in .png or .svg"));
+}
+
+static void test_timeline_report(void) {
+  size_t nb, nops;
+  double peak;
+  expect_bufs("mcuformer", &nb, &nops, &peak);
+  /* runs.db holds the tinyengine run of the test before; add mcuformer. */
+  CU_ASSERT_EQUAL(tfsim("run --arch stm32f746 --model mcuformer-d192-p16 "
+                        "--precision int8 --mapper mcuformer --db runs.db"),
+                  0);
+  CU_ASSERT_EQUAL(tfsim("report --db runs.db --out rep"), 0);
+  char p[400];
+  snprintf(p, sizeof p, "%s/rep/timeline-2.dat", g_dir);
+  dat d = read_dat(p);
+  CU_ASSERT(d.ok);
+  CU_ASSERT_EQUAL(d.cols, nb + 1);
+  CU_ASSERT_EQUAL(d.rows, nops);
+  CU_ASSERT_EQUAL((double)d.max_total, peak);
+  snprintf(p, sizeof p, "%s/rep/timeline-1.png", g_dir);
+  CU_ASSERT(is_png(p));
+  snprintf(p, sizeof p, "%s/rep/timeline-2.png", g_dir);
+  CU_ASSERT(is_png(p));
+  static char md[1 << 15];
+  snprintf(p, sizeof p, "%s/rep/report.md", g_dir);
+  slurp(p, md, sizeof md);
+  CU_ASSERT_PTR_NOT_NULL(strstr(md, "Memory timeline, run 2"));
+}
+
+/* mcuformer-d192-p16 under tinyengine on the F746 (docs/mcu.md): the
+ * placement peaks at 387,590 B, 59,910 B over 320 KiB; the live peak is
+ * at QK of layer 0: the scores of all heads and Q, K, V, the tokens. */
+static void test_no_fit_message(void) {
+  CU_ASSERT_EQUAL(tfsim("run --arch stm32f746 --model mcuformer-d192-p16 "
+                        "--precision int8 --mapper tinyengine --json"), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "peak SRAM 387590 B is 59910 B "
+                                        "over the 327680 B SRAM"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "live at the peak (op 21, 326796 "
+                                        "B): L0.attn.QK 153228 B,"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "L0.attn.V.mm 43392 B"));
+  json_t *j = json_loads(g_out, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+  CU_ASSERT(json_is_false(json_object_get(j, "fits")));
+  CU_ASSERT(json_is_false(json_object_get(j, "fits_sram")));
+  CU_ASSERT(json_is_true(json_object_get(j, "fits_flash")));
+  CU_ASSERT_EQUAL(json_integer_value(json_object_get(j,
+                                                     "sram_shortfall_bytes")),
+                  59910);
+  json_t *lp = json_object_get(j, "live_at_peak");
+  CU_ASSERT_EQUAL(json_array_size(lp), 5);
+  json_int_t sum = 0;
+  for (size_t i = 0; i < json_array_size(lp); i++)
+    sum += json_integer_value(json_object_get(json_array_get(lp, i),
+                                              "bytes"));
+  CU_ASSERT_EQUAL(sum, 326796); /* = live_peak_bytes */
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+                             json_array_get(lp, 0), "name")),
+                         "L0.attn.QK");
+  json_decref(j);
+  /* The text report prints the booleans as true/false. */
+  CU_ASSERT_EQUAL(tfsim("run --arch stm32f746 --model mcuformer-d192-p16 "
+                        "--precision int8 --mapper tinyengine"), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "fits                    false"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "fits_flash              true"));
+  /* A run that fits says nothing. */
+  CU_ASSERT_EQUAL(tfsim("run --arch stm32f746 --model mcuformer-d192-p16 "
+                        "--precision int8 --json"), 0);
+  CU_ASSERT_PTR_NULL(strstr(g_errb, "does not fit"));
+  j = json_loads(g_out, 0, NULL);
+  CU_ASSERT(json_is_true(json_object_get(j, "fits")));
+  json_decref(j);
+}
+
+static CU_TestInfo tests[] = {
+    {"run --timeline: one series per buffer, one point per op",
+     test_timeline_run},
+    {"report: a timeline per mcu run from the database",
+     test_timeline_report},
+    {"no fit: shortfall and the buffers live at the peak",
+     test_no_fit_message},
+    CU_TEST_INFO_NULL};
+static CU_SuiteInfo suites[] = {
+    {"mcu_cli", setup, teardown, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
+TFSIM_TEST_MAIN(suites)
