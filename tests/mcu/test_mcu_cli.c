@@ -227,7 +227,77 @@ static void test_no_fit_message(void) {
   json_decref(j);
 }
 
+/* The search on a slice of the space (patch 32, embed 168: 144 subnets
+ * per mapper), end to end through --json. */
+static void test_search(void) {
+  CU_ASSERT_EQUAL(tfsim("search --arch stm32f746 --budget 100KB --patch 32 "
+                        "--embed 168 --all --json"), 0);
+  json_t *j = json_loads(g_out, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+  CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "budget_bytes")),
+                  102400);
+  json_t *ms = json_object_get(j, "mappers");
+  CU_ASSERT_EQUAL_FATAL(json_array_size(ms), 3);
+  static const char *const names[] = {"naive", "tinyengine", "mcuformer"};
+  json_int_t fit[3] = {0};
+  for (size_t i = 0; i < 3; i++) {
+    json_t *m = json_array_get(ms, i);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m, "mapper")),
+                           names[i]);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(m, "subnets")), 144);
+    fit[i] = json_integer_value(json_object_get(m, "fit"));
+    json_t *cf = json_object_get(m, "configs");
+    CU_ASSERT_EQUAL((json_int_t)json_array_size(cf), fit[i]);
+    double prev = 0;
+    for (size_t k = 0; k < json_array_size(cf); k++) {
+      json_t *p = json_array_get(cf, k);
+      double lat = json_real_value(json_object_get(p, "latency_s"));
+      CU_ASSERT(lat >= prev); /* fastest first */
+      prev = lat;
+      CU_ASSERT(json_integer_value(json_object_get(p, "peak_sram_bytes")) <=
+                102400);
+      /* int8: one byte per parameter in flash. */
+      CU_ASSERT_EQUAL(json_integer_value(json_object_get(p, "flash_bytes")),
+                      json_integer_value(json_object_get(p, "params")));
+      CU_ASSERT_EQUAL(json_integer_value(json_object_get(p, "patch")), 32);
+    }
+    /* One share cell per rank ratio at patch 32, adding up to the fits. */
+    json_t *sh = json_object_get(m, "share");
+    CU_ASSERT_EQUAL(json_array_size(sh), 12);
+    json_int_t sum = 0;
+    for (size_t k = 0; k < json_array_size(sh); k++) {
+      json_t *c = json_array_get(sh, k);
+      CU_ASSERT_EQUAL(json_integer_value(json_object_get(c, "subnets")), 12);
+      sum += json_integer_value(json_object_get(c, "fit"));
+    }
+    CU_ASSERT_EQUAL(sum, fit[i]);
+  }
+  /* 100 KiB: only MCUFormer's schedule fits (its smallest subnet plans
+   * to 72,936 B; naive and tinyengine need 207,360 B). */
+  CU_ASSERT_EQUAL(fit[0], 0);
+  CU_ASSERT_EQUAL(fit[1], 0);
+  CU_ASSERT(fit[2] > 0);
+  json_decref(j);
+  /* The text form names the table to compare with the paper. */
+  CU_ASSERT_EQUAL(tfsim("search --arch stm32f746 --patch 32 --embed 168 "
+                        "--mapper mcuformer --top 3"), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "share that fits per (rank ratio, "
+                                       "patch)"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "mapper mcuformer: 144 of 144 fit"));
+  /* Bad input: exit 2, one line naming the option. */
+  CU_ASSERT_EQUAL(tfsim("search --arch stm32f746 --budget lots"), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "--budget: 'lots' is not a size"));
+  CU_ASSERT_EQUAL(tfsim("search --arch stm32f746 --patch 17"), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "--patch: 17 is not in the T "
+                                        "space"));
+  CU_ASSERT_EQUAL(tfsim("search --arch stm32f746 --mapper flash"), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "'flash' maps class 'gpu'"));
+  CU_ASSERT_EQUAL(tfsim("--help"), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "  search "));
+}
+
 static CU_TestInfo tests[] = {
+    {"search: a slice of the T space under three mappers", test_search},
     {"run --timeline: one series per buffer, one point per op",
      test_timeline_run},
     {"report: a timeline per mcu run from the database",
