@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "arch/mcu/mcu.h"
 #include "cli.h"
 #include "mappers/map.h"
 #include "results/res.h"
@@ -281,6 +282,10 @@ int cmd_run(int argc, char **argv) {
       goto fail;
     }
   }
+  /* Weights with no flash to live in are bad input, not a result. */
+  if (!strcmp(am.ops->cls, "mcu") &&
+      (rc = mcu_check_flash(&rep, am.cfg.path, &err)))
+    goto fail;
   if ((rc = sim_cfg_dump(&am.cfg, &yaml, &err))) goto fail;
   if (o_sched->seen) {
     json_t *j = json_pack("{s:s}", "schedule", o_sched->str);

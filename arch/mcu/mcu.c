@@ -25,11 +25,24 @@ static const cyaml_schema_field_t energy_fields[] = {
                       ext_flash_byte_pj),
     CYAML_FIELD_END};
 
+static const cyaml_schema_field_t region_fields[] = {
+    CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, mcu_region, name, 1,
+                           CYAML_UNLIMITED),
+    CYAML_FIELD_UINT("base", CYAML_FLAG_DEFAULT, mcu_region, base),
+    CYAML_FIELD_FLOAT("kb", CYAML_FLAG_DEFAULT, mcu_region, kb),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_value_t region_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, mcu_region, region_fields)};
+
 static const cyaml_schema_field_t sec_fields[] = {
     CYAML_FIELD_STRING_PTR("core", CYAML_FLAG_POINTER, mcu_sec, core, 1,
                            CYAML_UNLIMITED),
     CYAML_FIELD_FLOAT("clock_mhz", CYAML_FLAG_DEFAULT, mcu_sec, clock_mhz),
-    CYAML_FIELD_FLOAT("sram_kb", CYAML_FLAG_DEFAULT, mcu_sec, sram_kb),
+    CYAML_FIELD_FLOAT("sram_kb", CYAML_FLAG_OPTIONAL, mcu_sec, sram_kb),
+    CYAML_FIELD_SEQUENCE("sram_regions", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                         mcu_sec, sram_regions, &region_schema, 1,
+                         CYAML_UNLIMITED),
     CYAML_FIELD_FLOAT("flash_kb", CYAML_FLAG_DEFAULT, mcu_sec, flash_kb),
     CYAML_FIELD_FLOAT("ext_flash_kb", CYAML_FLAG_OPTIONAL, mcu_sec,
                       ext_flash_kb),
@@ -65,12 +78,87 @@ static int check(const sim_cfg *c, sim_err *err, const char *key, double v,
   return 0;
 }
 
+/* Region order for the overlap check: base, then index. */
+typedef struct reg_ord {
+  uint64_t lo, hi; /* [lo, hi) */
+  unsigned i;
+} reg_ord;
+
+static int cmp_reg(const void *a, const void *b) {
+  const reg_ord *x = a, *y = b;
+  if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The SRAM arena in bytes: sram_kb, checked against (or taken from) the
+ * region list.  Overlapping regions are an error naming both. */
+static int sram_arena(const sim_cfg *c, const mcu_sec *s, uint64_t *out,
+                      sim_err *err) {
+  char key[64];
+  int rc;
+  *out = 0;
+  if (!s->sram_regions_count) {
+    if ((rc = check(c, err, "mcu.sram_kb", s->sram_kb, 1))) return rc;
+    *out = (uint64_t)llround(s->sram_kb * 1024);
+    return 0;
+  }
+  reg_ord *r = sim_calloc(s->sram_regions_count, sizeof *r);
+  if (!r) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  for (unsigned i = 0; i < s->sram_regions_count; i++) {
+    const mcu_region *g = &s->sram_regions[i];
+    snprintf(key, sizeof key, "mcu.sram_regions.%u.kb", i);
+    if ((rc = check(c, err, key, g->kb, 1))) goto out;
+    r[i].lo = g->base;
+    r[i].hi = g->base + (uint64_t)llround(g->kb * 1024);
+    r[i].i = i;
+  }
+  qsort(r, s->sram_regions_count, sizeof *r, cmp_reg);
+  uint64_t best = 0, run = 0;
+  for (unsigned k = 0; k < s->sram_regions_count; k++) {
+    if (k && r[k].lo < r[k - 1].hi) {
+      const mcu_region *a = &s->sram_regions[r[k - 1].i],
+                       *b = &s->sram_regions[r[k].i];
+      uint64_t hi = r[k].hi < r[k - 1].hi ? r[k].hi : r[k - 1].hi;
+      snprintf(key, sizeof key, "mcu.sram_regions.%u.base", r[k].i);
+      rc = sim_cfg_fail(c, err, key, "region '%s' [0x%llx, 0x%llx) overlaps "
+                        "region '%s' [0x%llx, 0x%llx) by %llu bytes",
+                        b->name, (unsigned long long)r[k].lo,
+                        (unsigned long long)r[k].hi, a->name,
+                        (unsigned long long)r[k - 1].lo,
+                        (unsigned long long)r[k - 1].hi,
+                        (unsigned long long)(hi - r[k].lo));
+      goto out;
+    }
+    run = k && r[k].lo == r[k - 1].hi ? run + (r[k].hi - r[k].lo)
+                                      : r[k].hi - r[k].lo;
+    if (run > best) best = run;
+  }
+  if (s->sram_kb == 0) {
+    *out = best;
+  } else {
+    if ((rc = check(c, err, "mcu.sram_kb", s->sram_kb, 1))) goto out;
+    *out = (uint64_t)llround(s->sram_kb * 1024);
+    if (*out > best) {
+      rc = sim_cfg_fail(c, err, "mcu.sram_kb", "%g KB is more than the "
+                        "largest contiguous run of mcu.sram_regions (%.6g "
+                        "KB): the tensor arena is one span", s->sram_kb,
+                        (double)best / 1024);
+      goto out;
+    }
+  }
+  rc = 0;
+out:
+  sim_free(r);
+  return rc;
+}
+
 static int mcu_init(const sim_cfg *c, void **state, sim_err *err) {
   const mcu_sec *s = ((const mcu_file *)c->data)->mcu;
   int rc;
+  uint64_t sram_b = 0;
   *state = NULL;
   if ((rc = check(c, err, "mcu.clock_mhz", s->clock_mhz, 1)) ||
-      (rc = check(c, err, "mcu.sram_kb", s->sram_kb, 1)) ||
+      (rc = sram_arena(c, s, &sram_b, err)) ||
       (rc = check(c, err, "mcu.flash_kb", s->flash_kb, 1)) ||
       (rc = check(c, err, "mcu.ext_flash_kb", s->ext_flash_kb, 0)) ||
       (rc = check(c, err, "mcu.ext_flash_mbps", s->ext_flash_mbps, 0)) ||
@@ -105,7 +193,7 @@ static int mcu_init(const sim_cfg *c, void **state, sim_err *err) {
   st->macs_per_cycle[SIM_P_FP32] = s->macs_per_cycle_fp32;
   st->elem_cycles = s->elem_cycles;
   st->overhead_cycles = s->op_overhead_cycles;
-  st->sram_b = (uint64_t)llround(s->sram_kb * 1024);
+  st->sram_b = sram_b;
   st->flash_b = (uint64_t)llround(s->flash_kb * 1024);
   st->ext_b = (uint64_t)llround(s->ext_flash_kb * 1024);
   st->ext_mbps = s->ext_flash_mbps;
@@ -331,6 +419,10 @@ static int mcu_account(const mcu_ctx *c, const sim_sched *s,
   if (!rc) rc = sim_report_metric_agg(rep, "ext_flash_bytes",
                                       (double)c->ext_flash_bytes,
                                       SIM_AGG_MAX);
+  if (!rc) rc = sim_report_metric_int(rep, "flash_capacity_bytes",
+                                      st->flash_b);
+  if (!rc) rc = sim_report_metric_int(rep, "ext_flash_capacity_bytes",
+                                      st->ext_b);
   if (!rc) rc = sim_report_metric_bool(rep, "fits", fits_sram && fits_flash);
   if (!rc) rc = sim_report_metric_bool(rep, "fits_sram", fits_sram);
   if (!rc) rc = sim_report_metric_bool(rep, "fits_flash", fits_flash);
@@ -386,6 +478,25 @@ out:
   sim_free(c.ext_frac);
   sim_free(c.ext_bytes);
   return rc;
+}
+
+int mcu_check_flash(const sim_report *rep, const char *arch_path,
+                    sim_err *err) {
+  if (sim_report_get(rep, "fits_flash", 1) != 0) return 0;
+  double w = sim_report_get(rep, "flash_bytes", 0);
+  double in = sim_report_get(rep, "flash_capacity_bytes", 0);
+  double ext = sim_report_get(rep, "ext_flash_capacity_bytes", 0);
+  double short_b = w - in - ext;
+  if (ext > 0)
+    return sim_err_set(err, SIM_EINVAL, "%s: the weights (%.0f B) fit no "
+                       "flash: internal flash %.0f B (mcu.flash_kb) + "
+                       "external flash %.0f B (mcu.ext_flash_kb) = %.0f B, "
+                       "%.0f B short", arch_path, w, in, ext, in + ext,
+                       short_b);
+  return sim_err_set(err, SIM_EINVAL, "%s: the weights (%.0f B) fit no "
+                     "flash: internal flash %.0f B (mcu.flash_kb) is %.0f B "
+                     "short and there is no external flash "
+                     "(mcu.ext_flash_kb)", arch_path, w, in, short_b);
 }
 
 static int mcu_validate(sim_val_table *t, sim_err *err) {

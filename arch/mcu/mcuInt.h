@@ -63,6 +63,12 @@
  * deaths cancel.  Flash bytes count each weight once per iteration of the
  * group that reads it (a layer stack of 12 holds 12 copies).
  *
+ * SRAM regions (optional, mcu.sram_regions: name, base, kb): the address
+ * map's SRAM blocks.  They may not overlap (an error naming both and the
+ * bytes in common); the tensor arena is one contiguous span, so
+ * sram_kb, when given, must fit the largest run of adjacent regions, and
+ * is that span when not given.
+ *
  * Fits: peak SRAM <= sram_kb and weights <= flash_kb + ext_flash_kb.  The
  * report says which part fails and by how much.
  */
@@ -83,10 +89,19 @@ typedef struct mcu_energy {
   double ext_flash_byte_pj;
 } mcu_energy;
 
+/* One SRAM region of the address map (DTCM, SRAM1, ...). */
+typedef struct mcu_region {
+  char *name;
+  uint64_t base; /* byte address */
+  double kb;
+} mcu_region;
+
 typedef struct mcu_sec {
   char *core;
   double clock_mhz;
-  double sram_kb;
+  double sram_kb;             /* the arena; 0: from sram_regions */
+  mcu_region *sram_regions;   /* optional */
+  unsigned sram_regions_count; /* libcyaml: <field>_count */
   double flash_kb;
   double ext_flash_kb;
   double ext_flash_mbps;

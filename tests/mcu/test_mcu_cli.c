@@ -296,7 +296,100 @@ static void test_search(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "  search "));
 }
 
+/* One line on stderr, exit 2. */
+static int one_line(void) {
+  size_t l = strlen(g_errb);
+  return l > 0 && strchr(g_errb, '\n') == g_errb + l - 1;
+}
+
+/* Writes g_dir/name as a copy of the F746 preset with `from` replaced by
+ * `to`. */
+static void preset_edit(const char *name, const char *from, const char *to) {
+  static char text[8192];
+  slurp("arch/configs/stm32f746.yaml", text, sizeof text);
+  char *at = strstr(text, from);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+  char p[400];
+  snprintf(p, sizeof p, "%s/%s", g_dir, name);
+  FILE *f = fopen(p, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fwrite(text, 1, (size_t)(at - text), f);
+  fputs(to, f);
+  fputs(at + strlen(from), f);
+  fclose(f);
+}
+
+/* Bad input of issue 11: each one line naming the key, exit 2. */
+static void test_bad_input(void) {
+  /* Weights that fit no flash: which memory, how much. */
+  CU_ASSERT_EQUAL(tfsim("run --arch stm32f427 --model mcuformer-d192-p16 "
+                        "--precision int8"), 2);
+  CU_ASSERT(one_line());
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "the weights (9536584 B) fit no "
+                                        "flash: internal flash 1048576 B "
+                                        "(mcu.flash_kb) is 8488008 B short "
+                                        "and there is no external flash "
+                                        "(mcu.ext_flash_kb)"));
+  CU_ASSERT_EQUAL(tfsim("run --arch stm32f746 --set mcu.ext_flash_kb=2048 "
+                        "--model mcuformer-d192-p16 --precision int8 --db "
+                        "bad.db"), 2);
+  CU_ASSERT(one_line());
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "internal flash 1048576 B "
+                                        "(mcu.flash_kb) + external flash "
+                                        "2097152 B (mcu.ext_flash_kb) = "
+                                        "3145728 B, 6390856 B short"));
+  /* SRAM regions that overlap: both named, by how much, at the line. */
+  preset_edit("overlap.yaml", "base: 0x2004C000", "base: 0x2004B000");
+  CU_ASSERT_EQUAL(tfsim("run --arch overlap.yaml --model mcuformer-t-min "
+                        "--precision int8"), 2);
+  CU_ASSERT(one_line());
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "overlap.yaml:23: "
+                                        "mcu.sram_regions.2.base: region "
+                                        "'sram2' [0x2004b000, 0x2004f000) "
+                                        "overlaps region 'sram1' "
+                                        "[0x20010000, 0x2004c000) by 4096 "
+                                        "bytes"));
+  preset_edit("big.yaml", "  sram_kb: 320", "  sram_kb: 330");
+  CU_ASSERT_EQUAL(tfsim("run --arch big.yaml --model mcuformer-t-min "
+                        "--precision int8"), 2);
+  CU_ASSERT(one_line());
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "big.yaml:16: mcu.sram_kb: 330 KB "
+                                        "is more than the largest "
+                                        "contiguous run"));
+  /* A patch size that does not divide the image: what padding would do. */
+  char p[400];
+  snprintf(p, sizeof p, "%s/vit17.json", g_dir);
+  FILE *f = fopen(p, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("{\"model_type\": \"vit\", \"hidden_size\": 192, "
+        "\"num_hidden_layers\": 2, \"num_attention_heads\": 3, "
+        "\"intermediate_size\": 768, \"image_size\": 240, "
+        "\"patch_size\": 17}\n", f);
+  fclose(f);
+  CU_ASSERT_EQUAL(tfsim("run --arch stm32f746 --model vit17.json "
+                        "--precision int8"), 2);
+  CU_ASSERT(one_line());
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "patch_size 17 does not divide "
+                                        "image_size 240 (+ 2 x pad 0): "
+                                        "zero-padding 15 px more (8 + 7 per "
+                                        "side) gives a 255-px image of 15 x "
+                                        "15 = 225 patches (226 tokens with 1 "
+                                        "class token); cropping 2 px gives "
+                                        "14 x 14 = 196 patches"));
+  CU_ASSERT_EQUAL(tfsim("run --arch stm32f746 --model "
+                        "mcuformer-d192-l12-h3-m4-p36-r0.9 --precision "
+                        "int8"), 2);
+  CU_ASSERT(one_line());
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "patch 36 does not divide image "
+                                        "240 (+ 2 x pad 0): zero-padding 12 "
+                                        "px more (6 + 6 per side) gives a "
+                                        "252-px image of 7 x 7 = 49 patches "
+                                        "(50 tokens"));
+}
+
 static CU_TestInfo tests[] = {
+    {"bad input: flash, overlapping SRAM regions, patch size",
+     test_bad_input},
     {"search: a slice of the T space under three mappers", test_search},
     {"run --timeline: one series per buffer, one point per op",
      test_timeline_run},
