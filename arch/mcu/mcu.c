@@ -50,6 +50,10 @@ static const cyaml_schema_field_t sec_fields[] = {
                       ext_flash_mbps),
     CYAML_FIELD_FLOAT("macs_per_cycle", CYAML_FLAG_DEFAULT, mcu_sec,
                       macs_per_cycle),
+    CYAML_FIELD_FLOAT("macs_per_cycle_cmsis_nn", CYAML_FLAG_OPTIONAL,
+                      mcu_sec, macs_per_cycle_cmsis_nn),
+    CYAML_FIELD_STRING_PTR("kernels", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                           mcu_sec, kernels, 1, CYAML_UNLIMITED),
     CYAML_FIELD_FLOAT("macs_per_cycle_fp32", CYAML_FLAG_OPTIONAL, mcu_sec,
                       macs_per_cycle_fp32),
     CYAML_FIELD_FLOAT("elem_cycles", CYAML_FLAG_DEFAULT, mcu_sec,
@@ -163,6 +167,8 @@ static int mcu_init(const sim_cfg *c, void **state, sim_err *err) {
       (rc = check(c, err, "mcu.ext_flash_kb", s->ext_flash_kb, 0)) ||
       (rc = check(c, err, "mcu.ext_flash_mbps", s->ext_flash_mbps, 0)) ||
       (rc = check(c, err, "mcu.macs_per_cycle", s->macs_per_cycle, 1)) ||
+      (rc = check(c, err, "mcu.macs_per_cycle_cmsis_nn",
+                  s->macs_per_cycle_cmsis_nn, 0)) ||
       (rc = check(c, err, "mcu.macs_per_cycle_fp32", s->macs_per_cycle_fp32,
                   0)) ||
       (rc = check(c, err, "mcu.elem_cycles", s->elem_cycles, 0)) ||
@@ -178,6 +184,22 @@ static int mcu_init(const sim_cfg *c, void **state, sim_err *err) {
     return sim_cfg_fail(c, err, "mcu.macs_per_cycle", "%g is above the "
                         "Cortex-M ceiling of 2 int8 MACs per cycle (two "
                         "16x16 MACs per SMLAD)", s->macs_per_cycle);
+  if (s->macs_per_cycle_cmsis_nn > 2)
+    return sim_cfg_fail(c, err, "mcu.macs_per_cycle_cmsis_nn", "%g is above "
+                        "the Cortex-M ceiling of 2 int8 MACs per cycle",
+                        s->macs_per_cycle_cmsis_nn);
+  /* The kernel library: its int8 rate. */
+  const char *kern = s->kernels ? s->kernels : "tinyengine";
+  double mpc = s->macs_per_cycle;
+  if (!strcmp(kern, "cmsis-nn")) {
+    if (!(s->macs_per_cycle_cmsis_nn > 0))
+      return sim_cfg_fail(c, err, "mcu.kernels", "cmsis-nn needs "
+                          "mcu.macs_per_cycle_cmsis_nn (its int8 MAC rate)");
+    mpc = s->macs_per_cycle_cmsis_nn;
+  } else if (strcmp(kern, "tinyengine") != 0) {
+    return sim_cfg_fail(c, err, "mcu.kernels", "'%s' is not a kernel "
+                        "library (tinyengine, cmsis-nn)", kern);
+  }
   if (s->ext_flash_kb > 0 && !(s->ext_flash_mbps > 0))
     return sim_cfg_fail(c, err, "mcu.ext_flash_mbps", "must be > 0 when "
                         "mcu.ext_flash_kb is set");
@@ -189,7 +211,8 @@ static int mcu_init(const sim_cfg *c, void **state, sim_err *err) {
   if (!st) return sim_err_set(err, SIM_ENOMEM, "out of memory");
   st->period_ps = period_ps;
   st->mhz = s->clock_mhz;
-  st->macs_per_cycle[SIM_P_INT8] = s->macs_per_cycle;
+  st->macs_per_cycle[SIM_P_INT8] = mpc;
+  snprintf(st->kernels, sizeof st->kernels, "%s", kern);
   st->macs_per_cycle[SIM_P_FP32] = s->macs_per_cycle_fp32;
   st->elem_cycles = s->elem_cycles;
   st->overhead_cycles = s->op_overhead_cycles;
@@ -399,7 +422,8 @@ static int mcu_account(const mcu_ctx *c, const sim_sched *s,
   sim_stat_add(ss, h_extb, (uint64_t)llround(ext_rd));
   rep->util = lat > 0 ? t_mac_ps / lat : 0;
   snprintf(rep->schedule, sizeof rep->schedule,
-           "one %s core, ops in order, SRAM planned by lifetime", st->core);
+           "one %.20s core, %.12s kernels, ops in order, SRAM planned by "
+           "lifetime", st->core, st->kernels);
   const mcu_plan *p = &c->plan;
   uint64_t flash_cap = st->flash_b + st->ext_b;
   int fits_sram = p->peak_sram_bytes <= st->sram_b;

@@ -24,6 +24,8 @@
  *
  * (an op takes whole cycles, so the reported cycle count is exact at the
  * clock period rounded to the picosecond).
+ * The kernel library (mcu.kernels) picks the int8 MAC rate: tinyengine
+ * (macs_per_cycle, the default) or cmsis-nn (macs_per_cycle_cmsis_nn).
  * macs_per_cycle is the throughput of a kernel library's int8 inner loops
  * on that core (a physical efficiency: SMLAD does two 16x16 MACs per
  * instruction, int8 needs SXTB16 unpacking, so the ceiling is 2 and real
@@ -105,7 +107,9 @@ typedef struct mcu_sec {
   double flash_kb;
   double ext_flash_kb;
   double ext_flash_mbps;
-  double macs_per_cycle;      /* int8 */
+  double macs_per_cycle;      /* int8, TinyEngine-class kernels */
+  double macs_per_cycle_cmsis_nn; /* int8, CMSIS-NN kernels; 0: none */
+  char *kernels;              /* "tinyengine" (default) | "cmsis-nn" */
   double macs_per_cycle_fp32; /* 0: none */
   double elem_cycles;
   double op_overhead_cycles;
@@ -126,6 +130,7 @@ typedef struct mcu_state {
   double ext_mbps;
   mcu_energy e;
   char core[32];
+  char kernels[16];
 } mcu_state;
 
 /* The validation suite (`tfsim validate --suite mcu`). */

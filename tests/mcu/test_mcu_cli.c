@@ -387,7 +387,49 @@ static void test_bad_input(void) {
                                         "(50 tokens"));
 }
 
+/* validate: every suite in --help; the end-to-end Cortex-M7 MAC/cycle
+ * rows inside the published bands (TinyEngine 0.46 - 0.57, CMSIS-NN
+ * 0.22 - 0.26 on the STM32H743). */
+static void test_validate_bands(void) {
+  CU_ASSERT_EQUAL(tfsim("validate --help"), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "Suites: dram, mcu, gpu, pim."));
+  CU_ASSERT_EQUAL(tfsim("validate --suite nosuch"), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "(known: dram, mcu, gpu, pim)"));
+  CU_ASSERT_EQUAL(tfsim("validate --suite mcu --json"), 1); /* 2 misses */
+  json_t *j = json_loads(g_out, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+  static const struct {
+    const char *item;
+    double lo, hi;
+  } band[] = {{"m7-e2e/tinyengine/t-min-h743", 0.46, 0.57},
+              {"m7-e2e/cmsis-nn/t-min-h743", 0.22, 0.26}};
+  int seen = 0;
+  json_t *rows = json_object_get(j, "rows");
+  for (size_t i = 0; i < json_array_size(rows); i++) {
+    json_t *r = json_array_get(rows, i);
+    for (int b = 0; b < 2; b++) {
+      if (strcmp(json_string_value(json_object_get(r, "item")),
+                 band[b].item))
+        continue;
+      seen++;
+      double v = json_real_value(json_object_get(r, "ours"));
+      CU_ASSERT(v >= band[b].lo && v <= band[b].hi);
+      CU_ASSERT(json_is_true(json_object_get(r, "pass")));
+    }
+  }
+  CU_ASSERT_EQUAL(seen, 2);
+  json_decref(j);
+  /* The kernel library is a key of its own. */
+  CU_ASSERT_EQUAL(tfsim("run --arch stm32h743 --model mcuformer-t-min "
+                        "--precision int8 --set mcu.kernels=arm"), 2);
+  CU_ASSERT(one_line());
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "mcu.kernels: 'arm' is not a "
+                                        "kernel library"));
+}
+
 static CU_TestInfo tests[] = {
+    {"validate: suites listed, M7 MAC/cycle in the published bands",
+     test_validate_bands},
     {"bad input: flash, overlapping SRAM regions, patch size",
      test_bad_input},
     {"search: a slice of the T space under three mappers", test_search},
