@@ -90,6 +90,10 @@ static int print_json(const map_mcu_search_result *r, const char *arch,
                           (json_int_t)m->cell_fit[a][b], "share",
                           (double)m->cell_fit[a][b] /
                               (double)m->cell_n[a][b]));
+        json_object_set_new(json_array_get(sh, json_array_size(sh) - 1),
+                            "proxy_share",
+                            json_real((double)m->cell_proxy_fit[a][b] /
+                                      (double)m->cell_n[a][b]));
       }
     json_object_set_new(jm, "share", sh);
     json_array_append_new(ms, jm);
@@ -99,6 +103,24 @@ static int print_json(const map_mcu_search_result *r, const char *arch,
   putchar('\n');
   json_decref(o);
   return rc ? 1 : 0;
+}
+
+static void share_table(const map_mcu_mapper_result *m,
+                        const uint64_t cell[MAP_MCU_N_RANK][MAP_MCU_N_PATCH],
+                        const char *title) {
+  printf("  %s:\n  %6s", title, "rank");
+  for (size_t b = 0; b < MAP_MCU_N_PATCH; b++)
+    printf(" %6s%-2u", "P", map_mcu_patch(b));
+  putchar('\n');
+  for (size_t a = 0; a < MAP_MCU_N_RANK; a++) {
+    printf("  %6.2f", map_mcu_rank_ratio(a));
+    for (size_t b = 0; b < MAP_MCU_N_PATCH; b++)
+      if (m->cell_n[a][b])
+        printf(" %8.3f", (double)cell[a][b] / (double)m->cell_n[a][b]);
+      else
+        printf(" %8s", "-");
+    putchar('\n');
+  }
 }
 
 static void print_text(const map_mcu_search_result *r, const char *arch,
@@ -130,20 +152,10 @@ static void print_text(const map_mcu_search_result *r, const char *arch,
              (double)p->params, (unsigned long long)p->flash_bytes,
              (unsigned long long)p->peak_sram_bytes, p->latency_s);
     }
-    printf("  share that fits per (rank ratio, patch):\n  %6s", "rank");
-    for (size_t b = 0; b < MAP_MCU_N_PATCH; b++)
-      printf(" %6s%-2u", "P", map_mcu_patch(b));
-    putchar('\n');
-    for (size_t a = 0; a < MAP_MCU_N_RANK; a++) {
-      printf("  %6.2f", map_mcu_rank_ratio(a));
-      for (size_t b = 0; b < MAP_MCU_N_PATCH; b++)
-        if (m->cell_n[a][b])
-          printf(" %8.3f", (double)m->cell_fit[a][b] /
-                               (double)m->cell_n[a][b]);
-        else
-          printf(" %8s", "-");
-      putchar('\n');
-    }
+    share_table(m, m->cell_fit, "share that fits per (rank ratio, patch)");
+    if (i + 1 == r->n_m)
+      share_table(m, m->cell_proxy_fit, "the same by the released NAS "
+                  "memory proxy (any mapper; the paper's estimate)");
   }
 }
 

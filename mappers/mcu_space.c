@@ -155,6 +155,7 @@ static void collect_each(void *ud, const map_mcu_point *p) {
   c->m->n++;
   c->m->cell_n[ri][pj]++;
   c->m->cell_fit[ri][pj] += fits;
+  c->m->cell_proxy_fit[ri][pj] += p->proxy_bytes <= (double)budget;
   if (!fits || c->oom) return;
   if (c->m->n_fit == c->cap) {
     size_t nc = c->cap ? 2 * c->cap : 256;

@@ -92,6 +92,9 @@ typedef struct map_mcu_mapper_result {
   /* Per (rank ratio, patch): subnets and those that fit. */
   uint64_t cell_n[MAP_MCU_N_RANK][MAP_MCU_N_PATCH];
   uint64_t cell_fit[MAP_MCU_N_RANK][MAP_MCU_N_PATCH];
+  /* Those the released NAS memory proxy (mcu_nas_proxy_bytes) puts under
+   * the budget: the paper's own estimate, the same for every mapper. */
+  uint64_t cell_proxy_fit[MAP_MCU_N_RANK][MAP_MCU_N_PATCH];
 } map_mcu_mapper_result;
 
 typedef struct map_mcu_search_result {

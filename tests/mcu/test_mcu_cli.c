@@ -269,6 +269,13 @@ static void test_search(void) {
       json_t *c = json_array_get(sh, k);
       CU_ASSERT_EQUAL(json_integer_value(json_object_get(c, "subnets")), 12);
       sum += json_integer_value(json_object_get(c, "fit"));
+      /* The released proxy, D * ((240/P)^2 + 1)(1 + m) + D^2 m r at
+       * D = 168, P = 32: 93,248 B at m 4, r 0.40 (all fit 100 KiB);
+       * 137,093 B at m 3.5, r 0.95 (none). */
+      double r = json_real_value(json_object_get(c, "rank_ratio"));
+      double ps = json_real_value(json_object_get(c, "proxy_share"));
+      if (r < 0.41) CU_ASSERT_DOUBLE_EQUAL(ps, 1.0, 1e-12);
+      if (r > 0.94) CU_ASSERT_DOUBLE_EQUAL(ps, 0.0, 1e-12);
     }
     CU_ASSERT_EQUAL(sum, fit[i]);
   }
@@ -284,6 +291,7 @@ static void test_search(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "share that fits per (rank ratio, "
                                        "patch)"));
   CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "mapper mcuformer: 144 of 144 fit"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_out, "by the released NAS memory proxy"));
   /* Bad input: exit 2, one line naming the option. */
   CU_ASSERT_EQUAL(tfsim("search --arch stm32f746 --budget lots"), 2);
   CU_ASSERT_PTR_NOT_NULL(strstr(g_errb, "--budget: 'lots' is not a size"));
