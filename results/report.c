@@ -486,8 +486,8 @@ static int res_write_timelines(res_rep *r, sim_err *err) {
   for (size_t i = 0; i < r->n; i++) {
     sim_buf_record *b = NULL;
     size_t nb = 0;
-    double cap = 0;
-    int rc = res__load_bufs(r->db, r->pt[i].run_id, &b, &nb, &cap, err);
+    double cap = 0, hw = 0;
+    int rc = res__load_bufs(r->db, r->pt[i].run_id, &b, &nb, &cap, &hw, err);
     if (rc) return rc;
     if (nb) {
       char stem[64], title[512];
@@ -496,7 +496,8 @@ static int res_write_timelines(res_rep *r, sim_err *err) {
       snprintf(title, sizeof title, "Memory timeline, run %lld: %s",
                (long long)r->pt[i].run_id, r->labels[i]);
       res_timeline_info info;
-      rc = res__timeline_files(r->dir, stem, b, nb, cap, title, &info, err);
+      rc = res__timeline_files(r->dir, stem, b, nb, cap, hw, title, &info,
+                               err);
       if (!rc) r->tl[r->n_tl++] = r->pt[i].run_id;
     }
     sim_free(b);

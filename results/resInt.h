@@ -133,9 +133,11 @@ int res__latest_points(res_db *db, res__point **out, size_t *n,
                        sim_err *err);
 void res__points_free(res__point *p, size_t n);
 /* The planned buffers of run_id (none in a version-1 database), as a
- * sim_malloc'd array; *cap_bytes is its sram_bytes metric (0 if none). */
+ * sim_malloc'd array; *cap_bytes and *hw_bytes are its sram_bytes and
+ * peak_sram_bytes metrics (0 if none). */
 int res__load_bufs(res_db *db, int64_t run_id, sim_buf_record **out,
-                   size_t *n, double *cap_bytes, sim_err *err);
+                   size_t *n, double *cap_bytes, double *hw_bytes,
+                   sim_err *err);
 /* "workload arch mapper k=v,k=v" for plots and tables, with double quotes
  * and control characters replaced (sim_malloc'd; NULL when out of
  * memory).  params is canonical JSON; "{}" adds nothing. */
@@ -155,10 +157,11 @@ extern const res__plot res__plots[];
 int res__gnuplot(const char *dir, const char *script, sim_err *err);
 /* Writes dir/stem.dat (res_timeline_dat), dir/timeline.gp and the driver
  * dir/stem.gp, which draws stem.png and stem.svg; cap_bytes (0: none) is
- * the capacity line. */
+ * the capacity line, hw_bytes (0: none) the placement's high-water mark
+ * (peak_sram_bytes: above the live peak when the placement fragments). */
 int res__timeline_files(const char *dir, const char *stem,
                         const sim_buf_record *b, size_t n, double cap_bytes,
-                        const char *title, res_timeline_info *info,
-                        sim_err *err);
+                        double hw_bytes, const char *title,
+                        res_timeline_info *info, sim_err *err);
 
 #endif /* TFSIM_RES_INT_H */

@@ -133,8 +133,8 @@ static const char *res_timeline_script(void) {
 
 int res__timeline_files(const char *dir, const char *stem,
                         const sim_buf_record *b, size_t n, double cap_bytes,
-                        const char *title, res_timeline_info *info,
-                        sim_err *err) {
+                        double hw_bytes, const char *title,
+                        res_timeline_info *info, sim_err *err) {
   char name[512];
   snprintf(name, sizeof name, "%s.dat", stem);
   char *path = res__join(dir, '/', name);
@@ -183,8 +183,9 @@ int res__timeline_files(const char *dir, const char *stem,
              "# Usage: cd into this directory, then: gnuplot %s.gp\n",
           stem, stem);
   for (int x = 0; x < 2; x++) {
-    fprintf(f, "data = '%s.dat'; cap = %.17g; peak = %llu; ttl = '", stem,
-            cap_bytes, (unsigned long long)info->peak_bytes);
+    fprintf(f, "data = '%s.dat'; cap = %.17g; hw = %.17g; peak = %llu; "
+            "ttl = '", stem, cap_bytes, hw_bytes,
+            (unsigned long long)info->peak_bytes);
     for (const char *p = title ? title : stem; *p; p++)
       fputs(*p == '\'' ? "''" : (char[]){*p, 0}, f);
     fprintf(f, "'\nout = '%s.%s'; load 'timeline.gp'\n", stem,
@@ -226,8 +227,9 @@ int res_timeline_plot(const sim_report *rep, const char *path,
   memcpy(stem, base, sl);
   stem[sl] = '\0';
   int rc = res__timeline_files(dir, stem, rep->bufs, rep->n_bufs,
-                               sim_report_get(rep, "sram_bytes", 0), title,
-                               info, err);
+                               sim_report_get(rep, "sram_bytes", 0),
+                               sim_report_get(rep, "peak_sram_bytes", 0),
+                               title, info, err);
   if (rc) return rc;
   char script[600];
   snprintf(script, sizeof script, "%s.gp", stem);
@@ -245,10 +247,12 @@ int res_timeline_plot(const sim_report *rep, const char *path,
 }
 
 int res__load_bufs(res_db *db, int64_t run_id, sim_buf_record **out,
-                   size_t *n, double *cap_bytes, sim_err *err) {
+                   size_t *n, double *cap_bytes, double *hw_bytes,
+                   sim_err *err) {
   *out = NULL;
   *n = 0;
   *cap_bytes = 0;
+  *hw_bytes = 0;
   sqlite3_stmt *st = NULL;
   /* A version-1 database has no buffers table: nothing to load. */
   int rc = sqlite3_prepare_v2(db->h, "SELECT 1 FROM sqlite_schema WHERE "
@@ -296,12 +300,17 @@ int res__load_bufs(res_db *db, int64_t run_id, sim_buf_record **out,
     return res__sqlerr(db, rc, err, "cannot read buffers");
   }
   *out = b;
-  rc = sqlite3_prepare_v2(db->h, "SELECT value FROM metrics WHERE run_id = "
-                          "?1 AND key = 'sram_bytes'", -1, &st, NULL);
+  rc = sqlite3_prepare_v2(db->h, "SELECT key, value FROM metrics WHERE "
+                          "run_id = ?1 AND key IN ('sram_bytes', "
+                          "'peak_sram_bytes')", -1, &st, NULL);
   if (rc == SQLITE_OK) {
     sqlite3_bind_int64(st, 1, run_id);
-    if (sqlite3_step(st) == SQLITE_ROW)
-      *cap_bytes = sqlite3_column_double(st, 0);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      const char *k = (const char *)sqlite3_column_text(st, 0);
+      double v = sqlite3_column_double(st, 1);
+      if (k && !strcmp(k, "sram_bytes")) *cap_bytes = v;
+      else *hw_bytes = v;
+    }
   }
   sqlite3_finalize(st);
   return 0;

@@ -8,6 +8,8 @@
 #         live, 0 otherwise).
 #   out   output file: *.svg uses the svg terminal, anything else pngcairo.
 #   cap   optional: the memory's capacity in bytes, drawn as a dashed line.
+#   hw    optional: the placement's high-water mark in bytes (peak SRAM:
+#         above the stacked peak when the placement leaves holes), dotted.
 #   peak  optional: the largest stacked total in bytes (sets the y range
 #         so the capacity line shows).
 #   ttl   optional: the title.
@@ -36,6 +38,7 @@ set xrange [-0.5:nrow-0.5]
 set grid ytics
 top = exists("peak") ? peak : 0
 if (exists("cap") && cap > top) top = cap
+if (exists("hw") && hw > top) top = hw
 if (top > 0) { set yrange [0:1.12*top/1024.0] } else { set yrange [0:*] }
 if (ncol > 25) { unset key } else { set key outside right top }
 if (exists("cap") && cap > 0) {
@@ -43,6 +46,12 @@ if (exists("cap") && cap > 0) {
       nohead lc rgb '#cc0000' dt 2 lw 2 front
   set label 1 sprintf('capacity %.1f KiB', cap/1024.0) at graph 0.01, \
       first cap/1024.0 offset 0,0.7 tc rgb '#cc0000' front
+}
+if (exists("hw") && hw > 0) {
+  set arrow 2 from graph 0, first hw/1024.0 to graph 1, first hw/1024.0 \
+      nohead lc rgb '#0044aa' dt 3 lw 2 front
+  set label 2 sprintf('peak SRAM as placed %.1f KiB', hw/1024.0) at \
+      graph 0.99, first hw/1024.0 right offset 0,0.7 tc rgb '#0044aa' front
 }
 plot for [i=2:ncol] data using (column(i)/1024.0) title columnhead(i)
 unset output
