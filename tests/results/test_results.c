@@ -280,6 +280,25 @@ static void test_schema_migrate(void) {
   sim_report_fini(&rep);
   CU_ASSERT_EQUAL(q1(p, "SELECT bytes + addr + first_op + last_op + at_peak "
                         "FROM buffers"), 169);
+  /* Merging copies the buffers; a version-1 shard merges without them. */
+  char q[512], v1[512];
+  path_of(q, sizeof q, "v2merge.db");
+  path_of(v1, sizeof v1, "v1shard.db");
+  CU_ASSERT_EQUAL_FATAL(res_db_open(v1, &db, &err), 0);
+  CU_ASSERT_EQUAL(res_write_run(db, &m, NULL, &id, &err), 0);
+  res_db_close(db);
+  xexec(v1, "DROP TABLE buffers; PRAGMA user_version = 1");
+  CU_ASSERT_EQUAL_FATAL(res_db_open(q, &db, &err), 0);
+  int64_t n = 0;
+  CU_ASSERT_EQUAL(res_merge(db, p, &n, &err), 0);
+  CU_ASSERT_EQUAL(n, 1);
+  CU_ASSERT_EQUAL(res_merge(db, v1, &n, &err), 0);
+  CU_ASSERT_EQUAL(n, 1);
+  res_db_close(db);
+  CU_ASSERT_EQUAL(q1(q, "SELECT count(*) FROM runs"), 2);
+  CU_ASSERT_EQUAL(q1(q, "SELECT bytes FROM buffers"), 100);
+  /* The version-1 shard itself was only read. */
+  CU_ASSERT_EQUAL(q1(v1, "PRAGMA user_version"), 1);
 }
 
 static void test_schema_newer(void) {
