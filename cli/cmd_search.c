@@ -159,6 +159,11 @@ static void print_text(const map_mcu_search_result *r, const char *arch,
   }
 }
 
+static void search_progress(void *ctx, uint64_t done, uint64_t total) {
+  (void)ctx;
+  cli_progress("search", (size_t)done, (size_t)total);
+}
+
 int cmd_search(int argc, char **argv) {
   cli_opt opts[] = {
       {.name = "--arch", .kind = CLI_STR, .meta = "FILE|PRESET",
@@ -229,6 +234,7 @@ int cmd_search(int argc, char **argv) {
   }
   so.mappers = cli_get(&c, "--mapper")->multi;
   so.n_mappers = (size_t)cli_get(&c, "--mapper")->n_multi;
+  so.progress = search_progress;
   so.kv = cli_get(&c, "--map-opt")->multi;
   so.n_kv = (size_t)cli_get(&c, "--map-opt")->n_multi;
   arch_model am;

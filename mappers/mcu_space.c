@@ -139,6 +139,8 @@ typedef struct collect {
   uint64_t *budget_out; /* the budget used: the SRAM when none was asked */
   size_t cap;
   int oom;
+  const map_mcu_search_opts *o;
+  uint64_t done, total;
 } collect;
 
 static void collect_each(void *ud, const map_mcu_point *p) {
@@ -154,6 +156,8 @@ static void collect_each(void *ud, const map_mcu_point *p) {
   int fits = p->peak_sram_bytes <= budget && p->fits_flash;
   c->m->n++;
   c->m->cell_n[ri][pj]++;
+  if (c->o->progress && (++c->done % 64 == 0 || c->done == c->total))
+    c->o->progress(c->o->progress_ctx, c->done, c->total);
   c->m->cell_fit[ri][pj] += fits;
   c->m->cell_proxy_fit[ri][pj] += p->proxy_bytes <= (double)budget;
   if (!fits || c->oom) return;
@@ -205,6 +209,12 @@ int map_mcu_search(arch_model *a, const map_mcu_search_opts *o,
   out->n_m = n;
   out->budget_bytes = o->budget_bytes;
   int rc = 0;
+  uint64_t space_n = 1;
+  for (size_t d = 0; d < k_space.n_dims; d++) space_n *= k_space_dims[d].n;
+  uint64_t per = space_n;
+  if (o->only_patch) per /= MAP_MCU_N_PATCH;
+  if (o->only_embed) per /= 3;
+  uint64_t done = 0;
   for (size_t i = 0; i < n && !rc; i++) {
     const map_ops *mo = map_find(names[i]);
     if (!mo)
@@ -214,7 +224,8 @@ int map_mcu_search(arch_model *a, const map_mcu_search_opts *o,
       return sim_err_set(err, SIM_EINVAL, "--mapper: '%s' maps class '%s', "
                          "not mcu", names[i], mo->arch_cls);
     snprintf(out->m[i].mapper, sizeof out->m[i].mapper, "%s", names[i]);
-    collect c = {&out->m[i], o->budget_bytes, &out->budget_bytes, 0, 0};
+    collect c = {&out->m[i], o->budget_bytes, &out->budget_bytes, 0, 0,
+                 o, done, per * n};
     map_mcu_space_opts so = {0};
     so.mapper = names[i];
     /* Mapper options go to the mapper that declares them. */
@@ -228,6 +239,7 @@ int map_mcu_search(arch_model *a, const map_mcu_search_opts *o,
     map_mcu_space_result sr;
     rc = map_mcu_space(a, &so, &sr, err);
     if (!rc && c.oom) rc = sim_err_set(err, SIM_ENOMEM, "out of memory");
+    done = c.done;
     if (!rc) qsort(out->m[i].fit, out->m[i].n_fit, sizeof(map_mcu_point),
                    cmp_fast);
   }

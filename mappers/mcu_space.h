@@ -80,6 +80,10 @@ typedef struct map_mcu_search_opts {
   size_t n_kv;
   uint64_t budget_bytes;      /* SRAM budget; 0: the architecture's SRAM */
   uint32_t only_patch, only_embed; /* 0: all */
+  /* Optional: called after each subnet run, done of total (subnets x
+   * mappers, the filtered ones included as they are passed over). */
+  void (*progress)(void *ctx, uint64_t done, uint64_t total);
+  void *progress_ctx;
 } map_mcu_search_opts;
 
 typedef struct map_mcu_mapper_result {
