@@ -264,7 +264,7 @@ typedef struct res_rep {
   double *e_j;   /* n x n_comps, J */
   size_t n_all, n_front; /* pareto.dat sizes */
   int64_t *tl;           /* runs with a memory timeline (timeline-ID.*) */
-  size_t n_tl;
+  size_t n_tl, tl_skipped;
 } res_rep;
 
 static int res_write_runs(res_rep *r, sim_err *err) {
@@ -478,12 +478,30 @@ done:
   return rc;
 }
 
+/* At most this many memory timelines per report (each is a gnuplot page
+ * in two formats; a 1000-point mcu sweep would otherwise spend minutes
+ * drawing).  The rest are counted in report.md; tfsim run --timeline
+ * draws any one. */
+#define RES_MAX_TIMELINES 32
+
 /* A memory timeline for every drawn run that stored planned buffers (an
  * mcu run): timeline-RUN.dat and its driver timeline-RUN.gp. */
 static int res_write_timelines(res_rep *r, sim_err *err) {
   r->tl = sim_calloc(r->n ? r->n : 1, sizeof *r->tl);
   if (!r->tl) return sim_err_set(err, SIM_ENOMEM, "out of memory");
   for (size_t i = 0; i < r->n; i++) {
+    if (r->n_tl == RES_MAX_TIMELINES) {
+      /* Count the rest without drawing them. */
+      sim_buf_record *b = NULL;
+      size_t nb = 0;
+      double cap = 0, hw = 0;
+      int rc = res__load_bufs(r->db, r->pt[i].run_id, &b, &nb, &cap, &hw,
+                              err);
+      sim_free(b);
+      if (rc) return rc;
+      r->tl_skipped += nb > 0;
+      continue;
+    }
     sim_buf_record *b = NULL;
     size_t nb = 0;
     double cap = 0, hw = 0;
@@ -687,6 +705,11 @@ static int res_write_index(res_rep *r, sim_err *err) {
                "[timeline-%lld.dat](timeline-%lld.dat)\n\n",
             (long long)r->tl[i], (long long)r->tl[i], (long long)r->tl[i],
             (long long)r->tl[i], (long long)r->tl[i], (long long)r->tl[i]);
+  if (r->tl_skipped)
+    fprintf(f, "Memory timelines are drawn for the first %d runs with "
+               "planned buffers; %zu more are not (`tfsim run "
+               "--timeline FILE.png` draws any one).\n\n",
+            RES_MAX_TIMELINES, r->tl_skipped);
   fputs("## Runs\n\n| run | workload | arch | mapper | params | cycles | "
         "latency_s | energy_j | util | dram_bytes |\n"
         "|---:|---|---|---|---|---:|---:|---:|---:|---:|\n",

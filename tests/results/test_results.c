@@ -244,6 +244,54 @@ static void test_open_create(void) {
   res_db_close(NULL); /* no-op */
 }
 
+/* A report draws at most 32 memory timelines and counts the rest. */
+static void test_report_timeline_cap(void) {
+  if (access("/usr/bin/gnuplot", X_OK) != 0 && !getenv("TFSIM_GNUPLOT")) {
+    fprintf(stderr, "gnuplot not installed: report test skipped\n");
+    return;
+  }
+  char p[512], dir[512], f[700];
+  path_of(p, sizeof p, "tlcap.db");
+  res_db *db = NULL;
+  sim_err err;
+  CU_ASSERT_EQUAL_FATAL(res_db_open(p, &db, &err), 0);
+  sim_report r;
+  mk_report(&r, 1.0);
+  sim_buf_record b;
+  memset(&b, 0, sizeof b);
+  snprintf(b.name, sizeof b.name, "X");
+  snprintf(b.level, sizeof b.level, "sram");
+  b.bytes = 1024;
+  b.last_op = 2;
+  CU_ASSERT_EQUAL(sim_report_push_buf(&r, &b), 0);
+  for (int i = 0; i < 34; i++) {
+    char params[32];
+    snprintf(params, sizeof params, "{\"i\": %d}", i);
+    res_run_meta m = mk_meta("naive", params);
+    CU_ASSERT_EQUAL(res_write_run(db, &m, &r, NULL, &err), 0);
+  }
+  sim_report_fini(&r);
+  res_db_close(db);
+  path_of(dir, sizeof dir, "tlcap");
+  int rc = res_report(p, dir, &err);
+  if (rc) fprintf(stderr, "res_report: %s\n", err.msg);
+  CU_ASSERT_EQUAL_FATAL(rc, 0);
+  int drawn = 0;
+  for (int id = 1; id <= 34; id++) {
+    snprintf(f, sizeof f, "%s/timeline-%d.png", dir, id);
+    drawn += access(f, R_OK) == 0;
+  }
+  CU_ASSERT_EQUAL(drawn, 32);
+  static char md[1 << 16];
+  snprintf(f, sizeof f, "%s/report.md", dir);
+  FILE *fp = fopen(f, "r");
+  size_t n = fp ? fread(md, 1, sizeof md - 1, fp) : 0;
+  md[n] = '\0';
+  if (fp) fclose(fp);
+  CU_ASSERT_PTR_NOT_NULL(strstr(md, "first 32 runs with planned buffers; 2 "
+                                    "more are not"));
+}
+
 /* A version-1 file (no buffers table) is read as it is and migrated when
  * opened for writing; a run's planned buffers are then stored. */
 static void test_schema_migrate(void) {
@@ -1365,6 +1413,7 @@ static CU_TestInfo open_tests[] = {
     {"open creates the schema", test_open_create},
     {"newer schema version refused", test_schema_newer},
     {"version 1 migrated, buffers stored", test_schema_migrate},
+    {"report: at most 32 memory timelines", test_report_timeline_cap},
     {"foreign db and non-db refused", test_not_ours},
     {"unwritable path is SIM_EIO", test_unwritable},
     CU_TEST_INFO_NULL};
