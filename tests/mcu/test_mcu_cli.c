@@ -314,7 +314,7 @@ static int one_line(void) {
  * `to`. */
 static void preset_edit(const char *name, const char *from, const char *to) {
   static char text[8192];
-  slurp("arch/configs/stm32f746.yaml", text, sizeof text);
+  slurp(TFSIM_SOURCE_DIR "/arch/configs/stm32f746.yaml", text, sizeof text);
   char *at = strstr(text, from);
   CU_ASSERT_PTR_NOT_NULL_FATAL(at);
   char p[400];
