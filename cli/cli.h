@@ -65,6 +65,7 @@ int cmd_report(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 
 extern int cli_argc;
 extern char **cli_argv;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "arch/mcu/mcu.h"
 #include "cli.h"
 #include "mappers/map.h"
 #include "results/res.h"
@@ -202,13 +203,17 @@ int cmd_run(int argc, char **argv) {
        .help = "decode: one op record per step (default: per op, summed)"},
       {.name = "--no-ops", .kind = CLI_FLAG,
        .help = "with --db: do not store per-op rows"},
+      {.name = "--timeline", .kind = CLI_STR, .meta = "FILE.png|FILE.svg",
+       .help = "draw the memory timeline (live bytes per op, stacked by "
+               "buffer; classes with a planner: mcu); FILE.dat and FILE.gp "
+               "are left beside it"},
       {0}};
   cli_cmd c = {.name = "run",
                .usage = "run --arch FILE|PRESET (--model NAME|config.json|DIR "
                         "| --schedule FILE) [--mapper NAME] [--map-opt k=v]... "
                         "[--phase prefill|decode] [--batch B] [--seq N] [--kv "
                         "N] [--gen T] [--scope attention|block|model] [--set "
-                        "k=v]... [--db FILE] [--json]",
+                        "k=v]... [--db FILE] [--json] [--timeline FILE.png]",
                .summary = "Runs a transformer model (or a stored schedule) "
                           "on an architecture: cycles, latency, energy, "
                           "utilisation.",
@@ -278,6 +283,10 @@ int cmd_run(int argc, char **argv) {
       goto fail;
     }
   }
+  /* Weights with no flash to live in are bad input, not a result. */
+  if (!strcmp(am.ops->cls, "mcu") &&
+      (rc = mcu_check_flash(&rep, am.cfg.path, &err)))
+    goto fail;
   if ((rc = sim_cfg_dump(&am.cfg, &yaml, &err))) goto fail;
   if (o_sched->seen) {
     json_t *j = json_pack("{s:s}", "schedule", o_sched->str);
@@ -301,6 +310,18 @@ int cmd_run(int argc, char **argv) {
   if (db && (rc = res_write_run(db, &meta, &rep, &meta.run_id, &err)))
     goto fail;
   note_capacity(&rep);
+  char fit[2048];
+  if (res_fit_note(&rep, fit, sizeof fit))
+    fprintf(stderr, "tfsim: note: %s\n", fit);
+  if (cli_get(&c, "--timeline")->seen) {
+    char title[256];
+    snprintf(title, sizeof title, "Memory timeline: %s on %s, %s",
+             meta.workload, meta.arch_name, used_mapper ? used_mapper : "");
+    res_timeline_info ti;
+    if ((rc = res_timeline_plot(&rep, cli_get(&c, "--timeline")->str, title,
+                                &ti, &err)))
+      goto fail;
+  }
   if (cli_get(&c, "--json")->seen) {
     if ((rc = res_report_json(stdout, &meta, &rep, &err))) goto fail;
   } else {

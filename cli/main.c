@@ -3,6 +3,7 @@
  * a contract that scripts depend on).
  *
  *   tfsim run | map | trace | sweep | report | regress | validate | list
+ *         | search
  *
  * Exit status: 0 success, 1 a failure that is not the input's fault (or a
  * validation/regression that did not pass), 2 bad input.
@@ -25,6 +26,8 @@ static const struct {
     {"regress", cmd_regress, "compare a database with a baseline"},
     {"validate", cmd_validate, "compare published results with ours"},
     {"list", cmd_list, "list archs, models or mappers"},
+    {"search", cmd_search, "search the MCUFormer space on an MCU under a "
+                           "memory budget"},
 };
 
 static void usage(FILE *out) {

@@ -39,10 +39,13 @@ const map_ops *const *map_list(void) { return g_mappers; }
 static const map_suite g_gpu_suite = {"gpu", map_gpu_validate};
 static const map_suite g_pim_suite = {"pim", map_pim_validate};
 static const map_suite g_spatial_suite = {"spatial", map_spatial_validate};
+/* Adds its rows to the mcu class's own suite of the same name. */
+static const map_suite g_mcu_suite = {"mcu", map_mcu_validate};
 static const map_suite *const g_suites[] = {
     &g_gpu_suite,
     &g_pim_suite,
     &g_spatial_suite,
+    &g_mcu_suite,
     NULL,
 };
 

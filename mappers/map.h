@@ -316,4 +316,9 @@ int map_gpu_attn_tflops(arch_model *am, const char *mapper, uint64_t seq,
  * classes). */
 int map_pim_validate(sim_val_table *t, sim_err *err);
 
+/* mcu_validate.c: the mcu rows that need a run (end-to-end Cortex-M7
+ * MAC/cycle against TinyEngine's and CMSIS-NN's published bands); they
+ * join the mcu class's own suite. */
+int map_mcu_validate(sim_val_table *t, sim_err *err);
+
 #endif /* TFSIM_MAP_H */

@@ -34,8 +34,10 @@
  * res_why_not (e.g. "Permission denied" for a new file in a read-only
  * directory), not SQLite's last errno, which may name another file.
  *
- * Schema versions only grow.  A future version 2 adds a migration step
- * from 1 here; a file written by a newer tfsim is never touched.
+ * Schema versions only grow.  Version 2 added the buffers table; a file of
+ * version 1 opened for writing is migrated in one transaction
+ * (res_migrate), opened for reading it is read as it is (no buffers).  A
+ * file written by a newer tfsim is never touched.
  */
 #include "resInt.h"
 
@@ -49,7 +51,8 @@
 
 #include <jansson.h>
 
-/* Schema version 1.  Keep in step with docs/results.md. */
+/* Schema version 1.  Keep in step with docs/results.md.  Never edited:
+ * later versions are migrations (res_schema_steps) applied on top. */
 static const char res_schema_v1[] =
     "CREATE TABLE runs (\n"
     "  id            INTEGER PRIMARY KEY,\n"
@@ -140,6 +143,27 @@ static const char res_schema_v1[] =
     "    FROM components WHERE unit = 'pJ' AND kind = 'sum'\n"
     "   GROUP BY run_id, component;\n";
 
+/* Version 2: the planned buffers of a run (classes with a memory planner:
+ * mcu), for the memory timeline of `tfsim report`. */
+static const char res_schema_v2[] =
+    "CREATE TABLE buffers (\n"
+    "  run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  idx      INTEGER NOT NULL,\n"
+    "  name     TEXT NOT NULL,\n"
+    "  level    TEXT NOT NULL,\n"
+    "  bytes    INTEGER NOT NULL,\n"
+    "  addr     INTEGER NOT NULL,\n"
+    "  first_op INTEGER NOT NULL,\n"
+    "  last_op  INTEGER NOT NULL,\n"
+    "  at_peak  INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (run_id, idx)\n"
+    ") STRICT, WITHOUT ROWID;\n";
+
+/* res_schema_steps[v - 1] takes a database from version v - 1 to v: a new
+ * file runs them all, an older file the ones it lacks (res_migrate). */
+static const char *const res_schema_steps[RES_SCHEMA_VERSION] = {
+    res_schema_v1, res_schema_v2};
+
 const char *const res__headline_keys[] = {"cycles", "latency_s", "energy_j",
                                           "util", "dram_bytes", NULL};
 
@@ -224,6 +248,10 @@ static const char *const res_stmt_sql[RES_ST_COUNT] = {
         "INSERT INTO validation (run_id, idx, suite, item, metric, published,"
         " ours, tol, tol_abs, error, pass, source, note)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [RES_ST_INS_BUF] =
+        "INSERT INTO buffers (run_id, idx, name, level, bytes, addr,"
+        " first_op, last_op, at_peak)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 };
 
 int res__stmt(res_db *db, res__sid id, sqlite3_stmt **out, sim_err *err) {
@@ -348,7 +376,8 @@ static int res_create_schema(res_db *db, sim_err *err) {
                      db->path);
     goto fail;
   }
-  rc = res__exec(db, res_schema_v1, err, "cannot create the schema");
+  for (int v = 0; v < RES_SCHEMA_VERSION && !rc; v++)
+    rc = res__exec(db, res_schema_steps[v], err, "cannot create the schema");
   if (rc) goto fail;
   char pragma[96];
   snprintf(pragma, sizeof pragma,
@@ -360,6 +389,30 @@ static int res_create_schema(res_db *db, sim_err *err) {
 fail:
   res__rollback(db);
   return rc;
+}
+
+/* Brings a database of an older version (1 <= ver < current) up to date
+ * in one transaction: the steps it lacks, then the new user_version.
+ * Another process may have migrated it meanwhile: then nothing is done. */
+static int res_migrate(res_db *db, sim_err *err) {
+  int rc = res__begin(db, err);
+  if (rc) return rc;
+  int64_t ver = 0;
+  rc = res_pragma_int(db, "PRAGMA user_version", &ver, err);
+  for (int64_t v = ver; !rc && v < RES_SCHEMA_VERSION; v++)
+    rc = res__exec(db, res_schema_steps[v], err,
+                   "cannot migrate the schema");
+  if (!rc && ver < RES_SCHEMA_VERSION) {
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d",
+             RES_SCHEMA_VERSION);
+    rc = res__exec(db, pragma, err, "cannot set the schema version");
+  }
+  if (rc) {
+    res__rollback(db);
+    return rc;
+  }
+  return res__commit(db, err);
 }
 
 /* Checks version and application id; creates the schema when asked. */
@@ -386,6 +439,9 @@ static int res_check_schema(res_db *db, int mode, sim_err *err) {
                          "%s: bad schema version %lld", db->path,
                          (long long)ver);
     if (ver == RES_SCHEMA_VERSION) return 0;
+    /* An older version: a reader reads it as it is (what it lacks reads
+     * as empty), a writer migrates it. */
+    if (ver > 0) return mode == RES__RO ? 0 : res_migrate(db, err);
     /* ver == 0: an empty (or foreign) file. */
     if (mode == RES__RO)
       return sim_err_set(err, SIM_ESCHEMA,

@@ -7,7 +7,7 @@
  *   arch, arch_class, model, mapper, options (the run options, from
  *   res_run_meta.params_json), status, tfsim_version, [run_id], cycles,
  *   clock, latency_s, energy_j, energy_breakdown_j, util, dram_bytes,
- *   <every report metric>, [stats], [ops]
+ *   <every report metric>, [live_at_peak], [stats], [ops]
  * A report metric never replaces one of these keys (first wins).  The run
  * options are "options", not "params", because "params" is the report
  * metric with the model's parameter count.
@@ -112,6 +112,35 @@ static json_t *res_ops_json(const sim_report *rep) {
   return a;
 }
 
+/* The planned buffers live at the memory peak, largest first. */
+static json_t *res_peak_json(const sim_report *rep) {
+  size_t n = res_bufs_at_peak(rep, NULL, 0);
+  const sim_buf_record **b = sim_calloc(n ? n : 1, sizeof *b);
+  json_t *a = json_array();
+  if (!b || !a) {
+    sim_free(b);
+    json_decref(a);
+    return NULL;
+  }
+  res_bufs_at_peak(rep, b, n);
+  for (size_t i = 0; i < n; i++) {
+    char name[SIM_NAME_MAX + 1];
+    memcpy(name, b[i]->name, SIM_NAME_MAX);
+    name[SIM_NAME_MAX] = '\0';
+    json_t *j = json_object();
+    if (!j || res_jset(j, "name", json_string(name)) ||
+        res_jset(j, "bytes", res_ju64(b[i]->bytes)) ||
+        res_jset(j, "addr", res_ju64(b[i]->addr)) ||
+        json_array_append_new(a, j)) {
+      sim_free(b);
+      json_decref(a);
+      return NULL;
+    }
+  }
+  sim_free(b);
+  return a;
+}
+
 static json_t *res_stats_json(const sim_stats *s) {
   json_t *o = json_object();
   int n = s ? sim_stat_count(s) : 0;
@@ -192,6 +221,8 @@ static json_t *res_run_json(const res_run_meta *m, const sim_report *rep,
                     : res_jnum(mt->value);
     if (res_jset(o, key, v)) goto oom;
   }
+  if (rep->n_bufs && res_jset(o, "live_at_peak", res_peak_json(rep)))
+    goto oom;
   if ((m->flags & RES_F_JSON_STATS) &&
       res_jset(o, "stats", res_stats_json(rep->stats)))
     goto oom;

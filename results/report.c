@@ -18,6 +18,8 @@
  *               sequence length, one block per line (scaling.c); drawn
  *               only when some run has an unfused baseline
  *   latency, energy, util, pareto: .png (pngcairo) and .svg each
+ *   timeline-RUN.dat/.gp/.png/.svg  the memory timeline of each drawn run
+ *               that stored planned buffers (an mcu run; timeline.c)
  *   report.md, index.html: the run table and links to every file
  *
  * Bar labels are "workload arch mapper k=v,k=v" (params in short form),
@@ -267,6 +269,8 @@ typedef struct res_rep {
   double *e_j;   /* n x n_comps, J */
   size_t n_all, n_front; /* pareto.dat sizes */
   int has_scaling;       /* scaling.dat written (scaling.c) */
+  int64_t *tl;           /* runs with a memory timeline (timeline-ID.*) */
+  size_t n_tl, tl_skipped;
 } res_rep;
 
 /* Figures with nothing to draw are left out. */
@@ -503,6 +507,52 @@ done:
   return rc;
 }
 
+/* At most this many memory timelines per report (each is a gnuplot page
+ * in two formats; a 1000-point mcu sweep would otherwise spend minutes
+ * drawing).  The rest are counted in report.md; tfsim run --timeline
+ * draws any one. */
+#define RES_MAX_TIMELINES 32
+
+/* A memory timeline for every drawn run that stored planned buffers (an
+ * mcu run): timeline-RUN.dat and its driver timeline-RUN.gp. */
+static int res_write_timelines(res_rep *r, sim_err *err) {
+  r->tl = sim_calloc(r->n ? r->n : 1, sizeof *r->tl);
+  if (!r->tl) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  for (size_t i = 0; i < r->n; i++) {
+    if (r->n_tl == RES_MAX_TIMELINES) {
+      /* Count the rest without drawing them. */
+      sim_buf_record *b = NULL;
+      size_t nb = 0;
+      double cap = 0, hw = 0;
+      int rc = res__load_bufs(r->db, r->pt[i].run_id, &b, &nb, &cap, &hw,
+                              err);
+      sim_free(b);
+      if (rc) return rc;
+      r->tl_skipped += nb > 0;
+      continue;
+    }
+    sim_buf_record *b = NULL;
+    size_t nb = 0;
+    double cap = 0, hw = 0;
+    int rc = res__load_bufs(r->db, r->pt[i].run_id, &b, &nb, &cap, &hw, err);
+    if (rc) return rc;
+    if (nb) {
+      char stem[64], title[512];
+      snprintf(stem, sizeof stem, "timeline-%lld",
+               (long long)r->pt[i].run_id);
+      snprintf(title, sizeof title, "Memory timeline, run %lld: %s",
+               (long long)r->pt[i].run_id, r->labels[i]);
+      res_timeline_info info;
+      rc = res__timeline_files(r->dir, stem, b, nb, cap, hw, title, &info,
+                               err);
+      if (!rc) r->tl[r->n_tl++] = r->pt[i].run_id;
+    }
+    sim_free(b);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 /* The embedded scripts and the driver report.gp. */
 static int res_write_scripts(res_rep *r, sim_err *err) {
   for (const res__plot *p = res__plots; p->name; p++) {
@@ -526,6 +576,8 @@ static int res_write_scripts(res_rep *r, sim_err *err) {
     fprintf(f, "out = '%s.svg'; load '%s.gp'\n", res_figs[i].name,
             res_figs[i].name);
   }
+  for (size_t i = 0; i < r->n_tl; i++)
+    fprintf(f, "load 'timeline-%lld.gp'\n", (long long)r->tl[i]);
   return res_close_out(f, r->dir, "report.gp", err);
 }
 
@@ -545,23 +597,23 @@ static void res_log_tail(const char *dir, char *buf, size_t n) {
   fclose(f);
 }
 
-/* Runs gnuplot in out_dir on report.gp. */
-static int res_run_gnuplot(res_rep *r, sim_err *err) {
+/* Runs gnuplot in dir on script, output to dir/gnuplot.log. */
+int res__gnuplot(const char *dir, const char *script, sim_err *err) {
   const char *gp = getenv("TFSIM_GNUPLOT");
   if (!gp || !*gp) gp = "gnuplot";
   /* gnuplot's cd takes a single-quoted string: double any quote. */
   res_str cd = {0};
   res_str_add(&cd, "cd '");
-  for (const char *p = r->dir; *p; p++) {
+  for (const char *p = dir; *p; p++) {
     if (*p == '\'') res_str_add(&cd, "'");
     res_str_addn(&cd, p, 1);
   }
   res_str_add(&cd, "'");
-  char *log = res__join(r->dir, '/', "gnuplot.log");
+  char *log = res__join(dir, '/', "gnuplot.log");
   if (cd.oom || !log) {
     sim_free(cd.s);
     sim_free(log);
-    return sim_err_set(err, SIM_ENOMEM, "%s: out of memory", r->dir);
+    return sim_err_set(err, SIM_ENOMEM, "%s: out of memory", dir);
   }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -569,7 +621,7 @@ static int res_run_gnuplot(res_rep *r, sim_err *err) {
   posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC,
                                    0666);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  char *argv[] = {(char *)gp, "-e", cd.s, "report.gp", NULL};
+  char *argv[] = {(char *)gp, "-e", cd.s, (char *)script, NULL};
   pid_t pid;
   int e = posix_spawnp(&pid, gp, &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
@@ -590,14 +642,14 @@ static int res_run_gnuplot(res_rep *r, sim_err *err) {
                          strerror(errno));
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
   char tail[200];
-  res_log_tail(r->dir, tail, sizeof tail);
+  res_log_tail(dir, tail, sizeof tail);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
     return sim_err_set(err, SIM_ENOENT,
                        "%s: not found (install gnuplot-nox, or set "
                        "TFSIM_GNUPLOT to the gnuplot program)",
                        gp);
   return sim_err_set(err, SIM_EIO, "%s/gnuplot.log: gnuplot failed (%s %d)%s%s",
-                     r->dir, WIFEXITED(status) ? "exit" : "signal",
+                     dir, WIFEXITED(status) ? "exit" : "signal",
                      WIFEXITED(status) ? WEXITSTATUS(status)
                                        : WTERMSIG(status),
                      tail[0] ? ": " : "", tail);
@@ -622,6 +674,21 @@ static int res_check_images(res_rep *r, sim_err *err) {
                            r->dir, name, r->dir);
     }
   }
+  for (size_t i = 0; i < r->n_tl; i++)
+    for (int x = 0; x < 2; x++) {
+      char name[64];
+      snprintf(name, sizeof name, "timeline-%lld.%s", (long long)r->tl[i],
+               ext[x]);
+      char *path = res__join(r->dir, '/', name);
+      if (!path) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+      struct stat sb;
+      int ok = stat(path, &sb) == 0 && sb.st_size > 0;
+      sim_free(path);
+      if (!ok)
+        return sim_err_set(err, SIM_EIO,
+                           "%s/%s: gnuplot wrote no image (see %s/gnuplot.log)",
+                           r->dir, name, r->dir);
+    }
   return 0;
 }
 
@@ -660,6 +727,17 @@ static int res_write_index(res_rep *r, sim_err *err) {
             res_figs[i].title, res_figs[i].name, res_figs[i].name,
             res_figs[i].name, res_figs[i].data, res_figs[i].data);
   }
+  for (size_t i = 0; i < r->n_tl; i++)
+    fprintf(f, "## Memory timeline, run %lld\n\n![timeline-%lld]"
+               "(timeline-%lld.png)\n\n[SVG](timeline-%lld.svg) · data: "
+               "[timeline-%lld.dat](timeline-%lld.dat)\n\n",
+            (long long)r->tl[i], (long long)r->tl[i], (long long)r->tl[i],
+            (long long)r->tl[i], (long long)r->tl[i], (long long)r->tl[i]);
+  if (r->tl_skipped)
+    fprintf(f, "Memory timelines are drawn for the first %d runs with "
+               "planned buffers; %zu more are not (`tfsim run "
+               "--timeline FILE.png` draws any one).\n\n",
+            RES_MAX_TIMELINES, r->tl_skipped);
   fputs("## Runs\n\n| run | workload | arch | mapper | params | cycles | "
         "latency_s | energy_j | util | dram_bytes |\n"
         "|---:|---|---|---|---|---:|---:|---:|---:|---:|\n",
@@ -709,6 +787,13 @@ static int res_write_index(res_rep *r, sim_err *err) {
             res_figs[i].title, res_figs[i].name, res_figs[i].name,
             res_figs[i].name, res_figs[i].data);
   }
+  for (size_t i = 0; i < r->n_tl; i++)
+    fprintf(f, "<h2>Memory timeline, run %lld</h2>\n<p><img src=\"timeline-"
+               "%lld.svg\" alt=\"timeline-%lld\" style=\"max-width:100%%\">"
+               "</p>\n<p><a href=\"timeline-%lld.png\">PNG</a> · <a href=\""
+               "timeline-%lld.dat\">data</a></p>\n",
+            (long long)r->tl[i], (long long)r->tl[i], (long long)r->tl[i],
+            (long long)r->tl[i], (long long)r->tl[i]);
   fputs("<h2>Runs</h2>\n<table border=\"1\" cellpadding=\"3\">\n<tr><th>run"
         "</th><th>workload</th><th>arch</th><th>mapper</th><th>params</th>"
         "<th>cycles</th><th>latency_s</th><th>energy_j</th><th>util</th>"
@@ -789,8 +874,9 @@ int res_report(const char *db_path, const char *out_dir, sim_err *err) {
   if (!rc) rc = res_write_energy(&r, err);
   if (!rc) rc = res_write_pareto(&r, err);
   if (!rc) rc = res_write_scaling(&r, err);
+  if (!rc) rc = res_write_timelines(&r, err);
   if (!rc) rc = res_write_scripts(&r, err);
-  if (!rc) rc = res_run_gnuplot(&r, err);
+  if (!rc) rc = res__gnuplot(r.dir, "report.gp", err);
   if (!rc) rc = res_check_images(&r, err);
   if (!rc) rc = res_write_index(&r, err);
   goto done;
@@ -803,6 +889,7 @@ done:
   for (size_t k = 0; k < r.n_comps; k++) sim_free(r.comps[k]);
   sim_free(r.comps);
   sim_free(r.e_j);
+  sim_free(r.tl);
   res__points_free(r.pt, n_all_points);
   res_db_close(r.db);
   return rc;

@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 /* The schema version this build writes and reads (PRAGMA user_version). */
-#define RES_SCHEMA_VERSION 1
+#define RES_SCHEMA_VERSION 2
 /* PRAGMA application_id of a tfsim results database: "TFSM". */
 #define RES_APPLICATION_ID 0x5446534D
 
@@ -163,6 +163,42 @@ int res_sched_read_json(const char *path, sim_sched *out, sim_err *err);
  * (out_dir not writable, gnuplot failed: see out_dir/gnuplot.log),
  * SIM_EINVAL (no ok run to plot). */
 int res_report(const char *db_path, const char *out_dir, sim_err *err);
+
+/* ---------------------------------------------------------------------- */
+/* Memory plans (classes with a planner: mcu; results/timeline.c)         */
+/* ---------------------------------------------------------------------- */
+
+/* The buffers of rep live at the op where live bytes peak, largest first:
+ * up to max pointers into rep->bufs in out (may be NULL); returns how
+ * many there are. */
+size_t res_bufs_at_peak(const sim_report *rep, const sim_buf_record **out,
+                        size_t max);
+/* When rep says a memory does not fit (sram_shortfall_bytes or
+ * flash_shortfall_bytes), one line into buf: by how many bytes, and the
+ * buffers live at the SRAM peak with their sizes.  Returns 1 when
+ * written, 0 when the run fits (buf is then ""). */
+int res_fit_note(const sim_report *rep, char *buf, size_t n);
+
+typedef struct res_timeline_info {
+  size_t n_series;     /* buffers drawn (stacked series) */
+  size_t n_points;     /* rows: schedule ops */
+  uint64_t peak_bytes; /* largest stacked total = the live peak */
+} res_timeline_info;
+
+/* The timeline data: a header `op NAME...`, then per schedule op its
+ * index and the bytes each buffer (of n) holds there (its size from
+ * first_op to last_op, else 0).  Buffers of 0 bytes are left out. */
+int res_timeline_dat(FILE *f, const sim_buf_record *b, size_t n,
+                     res_timeline_info *info);
+/* Draws rep's memory timeline into path (.png or .svg) with gnuplot
+ * (results/plots/timeline.gp), the capacity (metric sram_bytes) as a
+ * line; leaves STEM.dat, STEM.gp (redraws both formats) and timeline.gp
+ * beside it.  info (may be NULL) says what was drawn.  Errors: SIM_EINVAL
+ * (another extension; a report without planned buffers), SIM_EIO,
+ * SIM_ENOENT (no gnuplot). */
+int res_timeline_plot(const sim_report *rep, const char *path,
+                      const char *title, res_timeline_info *info,
+                      sim_err *err);
 
 /* Compares the latest ok run of each (arch, workload, mapper, params) key
  * in db_path with the latest ok run of the same key in baseline_path.  A

@@ -60,6 +60,7 @@ typedef enum res__sid {
   RES_ST_INS_OP,
   RES_ST_INS_COMP,
   RES_ST_INS_VAL,
+  RES_ST_INS_BUF,
   RES_ST_COUNT
 } res__sid;
 
@@ -136,6 +137,12 @@ void res__points_free(res__point *p, size_t n);
  * has an unfused baseline. */
 int res__scaling_dat(res_db *db, const res__point *pt, size_t n,
                      char **out, sim_err *err);
+/* The planned buffers of run_id (none in a version-1 database), as a
+ * sim_malloc'd array; *cap_bytes and *hw_bytes are its sram_bytes and
+ * peak_sram_bytes metrics (0 if none). */
+int res__load_bufs(res_db *db, int64_t run_id, sim_buf_record **out,
+                   size_t *n, double *cap_bytes, double *hw_bytes,
+                   sim_err *err);
 /* "workload arch mapper k=v,k=v" for plots and tables, with double quotes
  * and control characters replaced (sim_malloc'd; NULL when out of
  * memory).  params is canonical JSON; "{}" adds nothing. */
@@ -149,5 +156,17 @@ typedef struct res__plot {
   const char *text;
 } res__plot;
 extern const res__plot res__plots[];
+
+/* Runs gnuplot ($TFSIM_GNUPLOT, else "gnuplot") in dir on script, its
+ * output to dir/gnuplot.log. */
+int res__gnuplot(const char *dir, const char *script, sim_err *err);
+/* Writes dir/stem.dat (res_timeline_dat), dir/timeline.gp and the driver
+ * dir/stem.gp, which draws stem.png and stem.svg; cap_bytes (0: none) is
+ * the capacity line, hw_bytes (0: none) the placement's high-water mark
+ * (peak_sram_bytes: above the live peak when the placement fragments). */
+int res__timeline_files(const char *dir, const char *stem,
+                        const sim_buf_record *b, size_t n, double cap_bytes,
+                        double hw_bytes, const char *title,
+                        res_timeline_info *info, sim_err *err);
 
 #endif /* TFSIM_RES_INT_H */

@@ -175,6 +175,33 @@ static int res_ops(res_db *db, int64_t run, const sim_report *rep,
   return 0;
 }
 
+static int res_bufs(res_db *db, int64_t run, const sim_report *rep,
+                    sim_err *err) {
+  for (size_t i = 0; i < rep->n_bufs; i++) {
+    const sim_buf_record *b = &rep->bufs[i];
+    char name[SIM_NAME_MAX + 1], level[sizeof b->level + 1];
+    memcpy(name, b->name, SIM_NAME_MAX);
+    name[SIM_NAME_MAX] = '\0';
+    memcpy(level, b->level, sizeof b->level);
+    level[sizeof b->level] = '\0';
+    sqlite3_stmt *st;
+    int rc = res__stmt(db, RES_ST_INS_BUF, &st, err);
+    if (rc) return rc;
+    rc = sqlite3_bind_int64(st, 1, run);
+    if (!rc) rc = sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+    if (!rc) rc = sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+    if (!rc) rc = sqlite3_bind_text(st, 4, level, -1, SQLITE_TRANSIENT);
+    if (!rc) rc = res__bind_u64(st, 5, b->bytes);
+    if (!rc) rc = res__bind_u64(st, 6, b->addr);
+    if (!rc) rc = sqlite3_bind_int64(st, 7, b->first_op);
+    if (!rc) rc = sqlite3_bind_int64(st, 8, b->last_op);
+    if (!rc) rc = sqlite3_bind_int(st, 9, b->at_peak != 0);
+    rc = res_step(db, st, rc, err, "buffers row");
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 int res_write_run(res_db *db, const res_run_meta *meta, const sim_report *rep,
                   int64_t *run_id, sim_err *err) {
   if (run_id) *run_id = 0;
@@ -206,6 +233,8 @@ int res_write_run(res_db *db, const res_run_meta *meta, const sim_report *rep,
       rc = res_ops(db, run, rep, err);
       if (rc) goto fail;
     }
+    rc = res_bufs(db, run, rep, err);
+    if (rc) goto fail;
   }
   rc = res__commit(db, err);
   if (rc) goto fail;
@@ -322,6 +351,10 @@ static const char *const res_merge_sql[] = {
     " published, ours, tol, tol_abs, error, pass, source, note)"
     " SELECT ?1, idx, suite, item, metric, published, ours, tol, tol_abs,"
     " error, pass, source, note FROM src.validation WHERE run_id = ?2",
+    /* Last: a version-1 source has no buffers table (res_merge skips it). */
+    "INSERT INTO main.buffers (run_id, idx, name, level, bytes, addr,"
+    " first_op, last_op, at_peak) SELECT ?1, idx, name, level, bytes, addr,"
+    " first_op, last_op, at_peak FROM src.buffers WHERE run_id = ?2",
 };
 #define RES_N_MERGE (sizeof res_merge_sql / sizeof res_merge_sql[0])
 
@@ -366,7 +399,16 @@ int res_merge(res_db *db, const char *src_path, int64_t *n_runs,
         " workload, mapper, params, cmdline, status, clock"
         " FROM src.runs WHERE id = ?1",
         -1, &ins, NULL);
-  for (size_t i = 0; src_rc == SQLITE_OK && i < RES_N_MERGE; i++)
+  /* A version-1 source lacks the buffers table: its copy is skipped. */
+  sqlite3_stmt *has = NULL;
+  size_t n_child = RES_N_MERGE;
+  if (src_rc == SQLITE_OK &&
+      sqlite3_prepare_v2(db->h, "SELECT 1 FROM src.sqlite_schema WHERE "
+                         "name = 'buffers'", -1, &has, NULL) == SQLITE_OK &&
+      sqlite3_step(has) != SQLITE_ROW)
+    n_child = RES_N_MERGE - 1;
+  sqlite3_finalize(has);
+  for (size_t i = 0; src_rc == SQLITE_OK && i < n_child; i++)
     src_rc = sqlite3_prepare_v2(db->h, res_merge_sql[i], -1, &child[i], NULL);
   if (src_rc != SQLITE_OK) {
     rc = res__sqlerr(db, src_rc, err, src_path);
@@ -378,7 +420,7 @@ int res_merge(res_db *db, const char *src_path, int64_t *n_runs,
     sqlite3_bind_int64(ins, 1, old);
     if ((src_rc = sqlite3_step(ins)) != SQLITE_DONE) break;
     int64_t nid = sqlite3_last_insert_rowid(db->h);
-    for (size_t i = 0; i < RES_N_MERGE; i++) {
+    for (size_t i = 0; i < n_child; i++) {
       sqlite3_reset(child[i]);
       sqlite3_bind_int64(child[i], 1, nid);
       sqlite3_bind_int64(child[i], 2, old);

@@ -19,6 +19,7 @@ void sim_report_fini(sim_report *r) {
   sim_stats_free(r->stats);
   sim_free(r->metrics);
   sim_free(r->ops);
+  sim_free(r->bufs);
   memset(r, 0, sizeof *r);
 }
 
@@ -70,6 +71,18 @@ double sim_report_get(const sim_report *r, const char *key, double dflt) {
   for (size_t i = 0; i < r->n_metrics; i++)
     if (strcmp(r->metrics[i].key, key) == 0) return r->metrics[i].value;
   return dflt;
+}
+
+int sim_report_push_buf(sim_report *r, const sim_buf_record *b) {
+  if (r->n_bufs == r->cap_bufs) {
+    size_t cap = r->cap_bufs ? r->cap_bufs * 2 : 64;
+    sim_buf_record *n = sim_realloc(r->bufs, cap * sizeof *n);
+    if (!n) return SIM_ENOMEM;
+    r->bufs = n;
+    r->cap_bufs = cap;
+  }
+  r->bufs[r->n_bufs++] = *b;
+  return 0;
 }
 
 int sim_report_push_op(sim_report *r, const sim_op_record *op) {
@@ -212,6 +225,11 @@ static int report_add(sim_report *dst, const sim_report *src, int accumulate) {
     int rc = sim_report_push_op(dst, &o);
     if (rc) return rc;
   }
+  if (!dst->n_bufs)
+    for (size_t i = 0; i < src->n_bufs; i++) {
+      int rc = sim_report_push_buf(dst, &src->bufs[i]);
+      if (rc) return rc;
+    }
   uint64_t t1 = t0 + src->latency_ps;
   for (size_t i = 0; i < src->n_metrics; i++) {
     const sim_metric *m = &src->metrics[i];

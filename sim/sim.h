@@ -518,6 +518,19 @@ typedef struct sim_op_record {
   char bound[16]; /* "compute", "memory", ... (model-defined) */
 } sim_op_record;
 
+/* A buffer a memory planner placed (classes that plan memory: mcu), so a
+ * report can say what is live where and when: the memory timeline plot,
+ * the tensors live at the peak when a run does not fit. */
+typedef struct sim_buf_record {
+  char name[SIM_NAME_MAX];  /* the schedule tensor's name */
+  char level[16];           /* the memory that holds it: "sram" */
+  uint64_t bytes;
+  uint64_t addr;            /* offset in that memory */
+  uint32_t first_op;        /* live from schedule op first_op ... */
+  uint32_t last_op;         /* ... to last_op, inclusive */
+  int at_peak;              /* live at the op where live bytes peak */
+} sim_buf_record;
+
 /* How a metric combines when runs are appended (sim_report_append). */
 typedef enum sim_agg {
   SIM_AGG_MEAN = 0, /* time-weighted mean: rates, ratios (the default) */
@@ -551,6 +564,8 @@ typedef struct sim_report {
   size_t n_metrics, cap_metrics;
   sim_op_record *ops;           /* per-op timeline                    */
   size_t n_ops, cap_ops;
+  sim_buf_record *bufs;         /* planned buffers (may be none)      */
+  size_t n_bufs, cap_bufs;
 } sim_report;
 
 /* init creates an empty stats registry; fini frees everything. */
@@ -568,6 +583,7 @@ int sim_report_metric_int(sim_report *r, const char *key, uint64_t v);
 /* Returns the metric value or `dflt` if absent. */
 double sim_report_get(const sim_report *r, const char *key, double dflt);
 int sim_report_push_op(sim_report *r, const sim_op_record *op);
+int sim_report_push_buf(sim_report *r, const sim_buf_record *b);
 /* Sum of all energy components (stats with unit "pJ", kind SUM), in pJ. */
 double sim_report_energy_pj(const sim_report *r);
 /* The energy breakdown: calls fn(ud, component, joules) once per component
@@ -582,8 +598,9 @@ double sim_report_energy_breakdown(const sim_report *r,
 /* Appends run `src` after `dst` in time: latency, cycles, dram_bytes and
  * every statistic add up (registering any dst lacks); ops are copied
  * shifted by dst's latency; each metric combines by its sim_agg (a mean
- * is weighted by the runs' latencies), and so does util (a mean).  Used
- * for multi-step runs (decode of T tokens). */
+ * is weighted by the runs' latencies), and so does util (a mean).  The
+ * planned buffers are src's when dst has none (one placement serves every
+ * step of a run).  Used for multi-step runs (decode of T tokens). */
 int sim_report_append(sim_report *dst, const sim_report *src);
 /* As sim_report_append, but the op records of src add into dst's records
  * of the same index (counters and energy summed, the end moved to src's

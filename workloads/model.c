@@ -24,6 +24,7 @@
  */
 #include "wlInt.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static uint64_t norm_params(const wl_model *m) {
@@ -199,6 +200,20 @@ uint64_t wl_model_kv_bytes_per_token(const wl_model *m, wl_precision p) {
                          (unsigned)m->field, (unsigned)(max));             \
   } while (0)
 
+void wl__patch_advice(char *buf, size_t n, uint32_t image, uint32_t pad,
+                      uint32_t patch, uint32_t n_cls) {
+  uint32_t y = image + 2 * pad, g = y / patch, r = y % patch;
+  uint32_t more = patch - r, g_up = g + 1;
+  int w = snprintf(buf, n, "zero-padding %u px more (%u + %u per side) "
+                   "gives a %u-px image of %u x %u = %u patches (%u tokens "
+                   "with %u class token%s)", more, (more + 1) / 2, more / 2,
+                   y + more, g_up, g_up, g_up * g_up, g_up * g_up + n_cls,
+                   n_cls, n_cls == 1 ? "" : "s");
+  if (w > 0 && (size_t)w < n && g > 0)
+    snprintf(buf + w, n - (size_t)w, "; cropping %u px gives %u x %u = %u "
+             "patches", r, g, g, g * g);
+}
+
 int wl_check(const wl_model *m, sim_err *err) {
   if (!m) return sim_err_set(err, SIM_EINVAL, "model: NULL");
   if ((unsigned)m->arch >= WL_ARCH_KIND_COUNT)
@@ -228,11 +243,15 @@ int wl_check(const wl_model *m, sim_err *err) {
     NEED(image_size);
     NEED(patch_size);
     NEED(channels);
-    if ((m->image_size + 2 * m->patch_pad) % m->patch_size)
+    if ((m->image_size + 2 * m->patch_pad) % m->patch_size) {
+      char adv[256];
+      wl__patch_advice(adv, sizeof adv, m->image_size, m->patch_pad,
+                       m->patch_size, m->n_cls);
       return sim_err_set(err, SIM_EINVAL,
                          "model '%s': patch_size %u does not divide "
-                         "image_size %u (+ 2 x pad %u)", m->name,
-                         m->patch_size, m->image_size, m->patch_pad);
+                         "image_size %u (+ 2 x pad %u): %s", m->name,
+                         m->patch_size, m->image_size, m->patch_pad, adv);
+    }
   } else if (m->arch == WL_ARCH_GEMM) {
     NEED(gemm_m);
     NEED(gemm_n);

@@ -85,6 +85,12 @@ int wl__mask(wl__build *B, const char *k, const char *q, uint64_t off,
 int wl__strcaseeq(const char *a, const char *b);
 /* Levenshtein distance, case-insensitive, '_' == '-'. */
 size_t wl__edit_distance(const char *a, const char *b);
+/* What padding (and cropping) would do when patch does not divide
+ * image + 2 x pad: "zero-padding 15 px more (8 + 7 per side) gives a
+ * 255-px image of 15 x 15 = 225 patches (226 tokens with 1 class token);
+ * cropping 2 px gives 14 x 14 = 196 patches", into buf. */
+void wl__patch_advice(char *buf, size_t n, uint32_t image, uint32_t pad,
+                      uint32_t patch, uint32_t n_cls);
 /* Copies at most n-1 chars and terminates. */
 void wl__strlcpy(char *dst, const char *src, size_t n);
 

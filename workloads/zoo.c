@@ -276,10 +276,13 @@ int wl_mcuformer(const wl_mcu_cfg *cfg, wl_model *out, sim_err *err) {
                        "(0, 1]");
   /* The released PatchembedSuper pads 8 (P 32) or 6 (P 28) per side. */
   uint32_t pad = cfg->patch == 32 ? 8 : cfg->patch == 28 ? 6 : 0;
-  if ((image + 2 * pad) % cfg->patch)
+  if ((image + 2 * pad) % cfg->patch) {
+    char adv[256];
+    wl__patch_advice(adv, sizeof adv, image, pad, cfg->patch, 1);
     return sim_err_set(err, SIM_EINVAL,
                        "mcuformer: patch %u does not divide image %u "
-                       "(+ 2 x pad %u)", cfg->patch, image, pad);
+                       "(+ 2 x pad %u): %s", cfg->patch, image, pad, adv);
+  }
   /* Python int(): truncation toward zero, as the released code. */
   uint32_t ff = (uint32_t)(cfg->embed_dim * cfg->mlp_ratio);
   uint32_t mn = cfg->embed_dim < ff ? cfg->embed_dim : ff;

@@ -25,11 +25,24 @@ static const cyaml_schema_field_t energy_fields[] = {
                       ext_flash_byte_pj),
     CYAML_FIELD_END};
 
+static const cyaml_schema_field_t region_fields[] = {
+    CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, mcu_region, name, 1,
+                           CYAML_UNLIMITED),
+    CYAML_FIELD_UINT("base", CYAML_FLAG_DEFAULT, mcu_region, base),
+    CYAML_FIELD_FLOAT("kb", CYAML_FLAG_DEFAULT, mcu_region, kb),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_value_t region_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, mcu_region, region_fields)};
+
 static const cyaml_schema_field_t sec_fields[] = {
     CYAML_FIELD_STRING_PTR("core", CYAML_FLAG_POINTER, mcu_sec, core, 1,
                            CYAML_UNLIMITED),
     CYAML_FIELD_FLOAT("clock_mhz", CYAML_FLAG_DEFAULT, mcu_sec, clock_mhz),
-    CYAML_FIELD_FLOAT("sram_kb", CYAML_FLAG_DEFAULT, mcu_sec, sram_kb),
+    CYAML_FIELD_FLOAT("sram_kb", CYAML_FLAG_OPTIONAL, mcu_sec, sram_kb),
+    CYAML_FIELD_SEQUENCE("sram_regions", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                         mcu_sec, sram_regions, &region_schema, 1,
+                         CYAML_UNLIMITED),
     CYAML_FIELD_FLOAT("flash_kb", CYAML_FLAG_DEFAULT, mcu_sec, flash_kb),
     CYAML_FIELD_FLOAT("ext_flash_kb", CYAML_FLAG_OPTIONAL, mcu_sec,
                       ext_flash_kb),
@@ -37,6 +50,10 @@ static const cyaml_schema_field_t sec_fields[] = {
                       ext_flash_mbps),
     CYAML_FIELD_FLOAT("macs_per_cycle", CYAML_FLAG_DEFAULT, mcu_sec,
                       macs_per_cycle),
+    CYAML_FIELD_FLOAT("macs_per_cycle_cmsis_nn", CYAML_FLAG_OPTIONAL,
+                      mcu_sec, macs_per_cycle_cmsis_nn),
+    CYAML_FIELD_STRING_PTR("kernels", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                           mcu_sec, kernels, 1, CYAML_UNLIMITED),
     CYAML_FIELD_FLOAT("macs_per_cycle_fp32", CYAML_FLAG_OPTIONAL, mcu_sec,
                       macs_per_cycle_fp32),
     CYAML_FIELD_FLOAT("elem_cycles", CYAML_FLAG_DEFAULT, mcu_sec,
@@ -65,16 +82,93 @@ static int check(const sim_cfg *c, sim_err *err, const char *key, double v,
   return 0;
 }
 
+/* Region order for the overlap check: base, then index. */
+typedef struct reg_ord {
+  uint64_t lo, hi; /* [lo, hi) */
+  unsigned i;
+} reg_ord;
+
+static int cmp_reg(const void *a, const void *b) {
+  const reg_ord *x = a, *y = b;
+  if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The SRAM arena in bytes: sram_kb, checked against (or taken from) the
+ * region list.  Overlapping regions are an error naming both. */
+static int sram_arena(const sim_cfg *c, const mcu_sec *s, uint64_t *out,
+                      sim_err *err) {
+  char key[64];
+  int rc;
+  *out = 0;
+  if (!s->sram_regions_count) {
+    if ((rc = check(c, err, "mcu.sram_kb", s->sram_kb, 1))) return rc;
+    *out = (uint64_t)llround(s->sram_kb * 1024);
+    return 0;
+  }
+  reg_ord *r = sim_calloc(s->sram_regions_count, sizeof *r);
+  if (!r) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  for (unsigned i = 0; i < s->sram_regions_count; i++) {
+    const mcu_region *g = &s->sram_regions[i];
+    snprintf(key, sizeof key, "mcu.sram_regions.%u.kb", i);
+    if ((rc = check(c, err, key, g->kb, 1))) goto out;
+    r[i].lo = g->base;
+    r[i].hi = g->base + (uint64_t)llround(g->kb * 1024);
+    r[i].i = i;
+  }
+  qsort(r, s->sram_regions_count, sizeof *r, cmp_reg);
+  uint64_t best = 0, run = 0;
+  for (unsigned k = 0; k < s->sram_regions_count; k++) {
+    if (k && r[k].lo < r[k - 1].hi) {
+      const mcu_region *a = &s->sram_regions[r[k - 1].i],
+                       *b = &s->sram_regions[r[k].i];
+      uint64_t hi = r[k].hi < r[k - 1].hi ? r[k].hi : r[k - 1].hi;
+      snprintf(key, sizeof key, "mcu.sram_regions.%u.base", r[k].i);
+      rc = sim_cfg_fail(c, err, key, "region '%s' [0x%llx, 0x%llx) overlaps "
+                        "region '%s' [0x%llx, 0x%llx) by %llu bytes",
+                        b->name, (unsigned long long)r[k].lo,
+                        (unsigned long long)r[k].hi, a->name,
+                        (unsigned long long)r[k - 1].lo,
+                        (unsigned long long)r[k - 1].hi,
+                        (unsigned long long)(hi - r[k].lo));
+      goto out;
+    }
+    run = k && r[k].lo == r[k - 1].hi ? run + (r[k].hi - r[k].lo)
+                                      : r[k].hi - r[k].lo;
+    if (run > best) best = run;
+  }
+  if (s->sram_kb == 0) {
+    *out = best;
+  } else {
+    if ((rc = check(c, err, "mcu.sram_kb", s->sram_kb, 1))) goto out;
+    *out = (uint64_t)llround(s->sram_kb * 1024);
+    if (*out > best) {
+      rc = sim_cfg_fail(c, err, "mcu.sram_kb", "%g KB is more than the "
+                        "largest contiguous run of mcu.sram_regions (%.6g "
+                        "KB): the tensor arena is one span", s->sram_kb,
+                        (double)best / 1024);
+      goto out;
+    }
+  }
+  rc = 0;
+out:
+  sim_free(r);
+  return rc;
+}
+
 static int mcu_init(const sim_cfg *c, void **state, sim_err *err) {
   const mcu_sec *s = ((const mcu_file *)c->data)->mcu;
   int rc;
+  uint64_t sram_b = 0;
   *state = NULL;
   if ((rc = check(c, err, "mcu.clock_mhz", s->clock_mhz, 1)) ||
-      (rc = check(c, err, "mcu.sram_kb", s->sram_kb, 1)) ||
+      (rc = sram_arena(c, s, &sram_b, err)) ||
       (rc = check(c, err, "mcu.flash_kb", s->flash_kb, 1)) ||
       (rc = check(c, err, "mcu.ext_flash_kb", s->ext_flash_kb, 0)) ||
       (rc = check(c, err, "mcu.ext_flash_mbps", s->ext_flash_mbps, 0)) ||
       (rc = check(c, err, "mcu.macs_per_cycle", s->macs_per_cycle, 1)) ||
+      (rc = check(c, err, "mcu.macs_per_cycle_cmsis_nn",
+                  s->macs_per_cycle_cmsis_nn, 0)) ||
       (rc = check(c, err, "mcu.macs_per_cycle_fp32", s->macs_per_cycle_fp32,
                   0)) ||
       (rc = check(c, err, "mcu.elem_cycles", s->elem_cycles, 0)) ||
@@ -90,6 +184,22 @@ static int mcu_init(const sim_cfg *c, void **state, sim_err *err) {
     return sim_cfg_fail(c, err, "mcu.macs_per_cycle", "%g is above the "
                         "Cortex-M ceiling of 2 int8 MACs per cycle (two "
                         "16x16 MACs per SMLAD)", s->macs_per_cycle);
+  if (s->macs_per_cycle_cmsis_nn > 2)
+    return sim_cfg_fail(c, err, "mcu.macs_per_cycle_cmsis_nn", "%g is above "
+                        "the Cortex-M ceiling of 2 int8 MACs per cycle",
+                        s->macs_per_cycle_cmsis_nn);
+  /* The kernel library: its int8 rate. */
+  const char *kern = s->kernels ? s->kernels : "tinyengine";
+  double mpc = s->macs_per_cycle;
+  if (!strcmp(kern, "cmsis-nn")) {
+    if (!(s->macs_per_cycle_cmsis_nn > 0))
+      return sim_cfg_fail(c, err, "mcu.kernels", "cmsis-nn needs "
+                          "mcu.macs_per_cycle_cmsis_nn (its int8 MAC rate)");
+    mpc = s->macs_per_cycle_cmsis_nn;
+  } else if (strcmp(kern, "tinyengine") != 0) {
+    return sim_cfg_fail(c, err, "mcu.kernels", "'%s' is not a kernel "
+                        "library (tinyengine, cmsis-nn)", kern);
+  }
   if (s->ext_flash_kb > 0 && !(s->ext_flash_mbps > 0))
     return sim_cfg_fail(c, err, "mcu.ext_flash_mbps", "must be > 0 when "
                         "mcu.ext_flash_kb is set");
@@ -101,11 +211,12 @@ static int mcu_init(const sim_cfg *c, void **state, sim_err *err) {
   if (!st) return sim_err_set(err, SIM_ENOMEM, "out of memory");
   st->period_ps = period_ps;
   st->mhz = s->clock_mhz;
-  st->macs_per_cycle[SIM_P_INT8] = s->macs_per_cycle;
+  st->macs_per_cycle[SIM_P_INT8] = mpc;
+  snprintf(st->kernels, sizeof st->kernels, "%s", kern);
   st->macs_per_cycle[SIM_P_FP32] = s->macs_per_cycle_fp32;
   st->elem_cycles = s->elem_cycles;
   st->overhead_cycles = s->op_overhead_cycles;
-  st->sram_b = (uint64_t)llround(s->sram_kb * 1024);
+  st->sram_b = sram_b;
   st->flash_b = (uint64_t)llround(s->flash_kb * 1024);
   st->ext_b = (uint64_t)llround(s->ext_flash_kb * 1024);
   st->ext_mbps = s->ext_flash_mbps;
@@ -253,6 +364,29 @@ out:
   return rc;
 }
 
+/* The placement into the report: every tensor the planner put in SRAM,
+ * marked when it is live at the op of the live peak (what a user must
+ * shrink when the run does not fit). */
+static int mcu_report_bufs(const sim_sched *s, const mcu_plan *p,
+                           sim_report *rep) {
+  for (size_t t = 0; t < p->n_tensors; t++) {
+    if (p->addr[t] < 0) continue;
+    sim_buf_record b;
+    memset(&b, 0, sizeof b);
+    memcpy(b.name, s->tensors[t].name, sizeof b.name);
+    snprintf(b.level, sizeof b.level, "sram");
+    b.bytes = s->tensors[t].bytes;
+    b.addr = (uint64_t)p->addr[t];
+    b.first_op = p->first[t];
+    b.last_op = p->last[t];
+    b.at_peak = p->live_peak_bytes > 0 && b.first_op <= p->live_peak_op &&
+                p->live_peak_op <= b.last_op;
+    int rc = sim_report_push_buf(rep, &b);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 static int mcu_account(const mcu_ctx *c, const sim_sched *s,
                        sim_report *rep, sim_err *err) {
   const mcu_state *st = c->st;
@@ -288,7 +422,8 @@ static int mcu_account(const mcu_ctx *c, const sim_sched *s,
   sim_stat_add(ss, h_extb, (uint64_t)llround(ext_rd));
   rep->util = lat > 0 ? t_mac_ps / lat : 0;
   snprintf(rep->schedule, sizeof rep->schedule,
-           "one %s core, ops in order, SRAM planned by lifetime", st->core);
+           "one %.20s core, %.12s kernels, ops in order, SRAM planned by "
+           "lifetime", st->core, st->kernels);
   const mcu_plan *p = &c->plan;
   uint64_t flash_cap = st->flash_b + st->ext_b;
   int fits_sram = p->peak_sram_bytes <= st->sram_b;
@@ -308,6 +443,10 @@ static int mcu_account(const mcu_ctx *c, const sim_sched *s,
   if (!rc) rc = sim_report_metric_agg(rep, "ext_flash_bytes",
                                       (double)c->ext_flash_bytes,
                                       SIM_AGG_MAX);
+  if (!rc) rc = sim_report_metric_int(rep, "flash_capacity_bytes",
+                                      st->flash_b);
+  if (!rc) rc = sim_report_metric_int(rep, "ext_flash_capacity_bytes",
+                                      st->ext_b);
   if (!rc) rc = sim_report_metric_bool(rep, "fits", fits_sram && fits_flash);
   if (!rc) rc = sim_report_metric_bool(rep, "fits_sram", fits_sram);
   if (!rc) rc = sim_report_metric_bool(rep, "fits_flash", fits_flash);
@@ -319,6 +458,7 @@ static int mcu_account(const mcu_ctx *c, const sim_sched *s,
     rc = sim_report_metric_agg(rep, "flash_shortfall_bytes",
                                (double)(p->flash_bytes - flash_cap),
                                SIM_AGG_MAX);
+  if (!rc) rc = mcu_report_bufs(s, p, rep);
   if (rc) return sim_err_set(err, SIM_ENOMEM, "out of memory");
   return 0;
 }
@@ -362,6 +502,25 @@ out:
   sim_free(c.ext_frac);
   sim_free(c.ext_bytes);
   return rc;
+}
+
+int mcu_check_flash(const sim_report *rep, const char *arch_path,
+                    sim_err *err) {
+  if (sim_report_get(rep, "fits_flash", 1) != 0) return 0;
+  double w = sim_report_get(rep, "flash_bytes", 0);
+  double in = sim_report_get(rep, "flash_capacity_bytes", 0);
+  double ext = sim_report_get(rep, "ext_flash_capacity_bytes", 0);
+  double short_b = w - in - ext;
+  if (ext > 0)
+    return sim_err_set(err, SIM_EINVAL, "%s: the weights (%.0f B) fit no "
+                       "flash: internal flash %.0f B (mcu.flash_kb) + "
+                       "external flash %.0f B (mcu.ext_flash_kb) = %.0f B, "
+                       "%.0f B short", arch_path, w, in, ext, in + ext,
+                       short_b);
+  return sim_err_set(err, SIM_EINVAL, "%s: the weights (%.0f B) fit no "
+                     "flash: internal flash %.0f B (mcu.flash_kb) is %.0f B "
+                     "short and there is no external flash "
+                     "(mcu.ext_flash_kb)", arch_path, w, in, short_b);
 }
 
 static int mcu_validate(sim_val_table *t, sim_err *err) {

@@ -43,6 +43,14 @@ void mcu_plan_fini(mcu_plan *p);
 /* Bytes of the weights op i reads (its `in` tensors of kind weight). */
 uint64_t mcu_op_weight_bytes(const sim_sched *s, size_t i);
 
+/* For a front end (tfsim run): SIM_EINVAL when the weights of a run
+ * (report of this class) fit no flash of the MCU, with one line naming
+ * each memory, its key and the shortfall; 0 when they fit.  An SRAM
+ * overflow is not an error (the run reports fits: false and by how
+ * much), but weights with nowhere to live make the latency meaningless. */
+int mcu_check_flash(const sim_report *rep, const char *arch_path,
+                    sim_err *err);
+
 /* The NAS memory proxy of the released MCUFormer code (int8 bytes):
  *   D * ((image / P)^2 + 1) * (1 + m) + D * D * m * r
  * with float division for image / P: input tokens, the full MLP hidden

@@ -24,6 +24,8 @@
  *
  * (an op takes whole cycles, so the reported cycle count is exact at the
  * clock period rounded to the picosecond).
+ * The kernel library (mcu.kernels) picks the int8 MAC rate: tinyengine
+ * (macs_per_cycle, the default) or cmsis-nn (macs_per_cycle_cmsis_nn).
  * macs_per_cycle is the throughput of a kernel library's int8 inner loops
  * on that core (a physical efficiency: SMLAD does two 16x16 MACs per
  * instruction, int8 needs SXTB16 unpacking, so the ceiling is 2 and real
@@ -63,6 +65,12 @@
  * deaths cancel.  Flash bytes count each weight once per iteration of the
  * group that reads it (a layer stack of 12 holds 12 copies).
  *
+ * SRAM regions (optional, mcu.sram_regions: name, base, kb): the address
+ * map's SRAM blocks.  They may not overlap (an error naming both and the
+ * bytes in common); the tensor arena is one contiguous span, so
+ * sram_kb, when given, must fit the largest run of adjacent regions, and
+ * is that span when not given.
+ *
  * Fits: peak SRAM <= sram_kb and weights <= flash_kb + ext_flash_kb.  The
  * report says which part fails and by how much.
  */
@@ -83,14 +91,25 @@ typedef struct mcu_energy {
   double ext_flash_byte_pj;
 } mcu_energy;
 
+/* One SRAM region of the address map (DTCM, SRAM1, ...). */
+typedef struct mcu_region {
+  char *name;
+  uint64_t base; /* byte address */
+  double kb;
+} mcu_region;
+
 typedef struct mcu_sec {
   char *core;
   double clock_mhz;
-  double sram_kb;
+  double sram_kb;             /* the arena; 0: from sram_regions */
+  mcu_region *sram_regions;   /* optional */
+  unsigned sram_regions_count; /* libcyaml: <field>_count */
   double flash_kb;
   double ext_flash_kb;
   double ext_flash_mbps;
-  double macs_per_cycle;      /* int8 */
+  double macs_per_cycle;      /* int8, TinyEngine-class kernels */
+  double macs_per_cycle_cmsis_nn; /* int8, CMSIS-NN kernels; 0: none */
+  char *kernels;              /* "tinyengine" (default) | "cmsis-nn" */
   double macs_per_cycle_fp32; /* 0: none */
   double elem_cycles;
   double op_overhead_cycles;
@@ -111,6 +130,7 @@ typedef struct mcu_state {
   double ext_mbps;
   mcu_energy e;
   char core[32];
+  char kernels[16];
 } mcu_state;
 
 /* The validation suite (`tfsim validate --suite mcu`). */

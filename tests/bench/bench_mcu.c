@@ -5,7 +5,8 @@
  * For each STM32 preset: the whole T space (2,160 subnets) lowered,
  * mapped with mcuformer and run, timed; how many subnets fit the SRAM,
  * the internal flash, internal + external flash; how often the released
- * code's NAS proxy agrees with the planner; the largest subnet that fits.
+ * code's NAS proxy agrees with the planner; the largest subnet that fits;
+ * the search of `tfsim search` (three mappers at 320 KiB), timed.
  * Then the three mappers on the D=192, P=16 subnet on each MCU (peak
  * SRAM, flash, latency), and the simulator's cost against depth with
  * layers unrolled (linear in layers).  Prints figures; never fails on a
@@ -92,6 +93,30 @@ static int mappers(arch_model *a, const char *name, int unroll,
   return 0;
 }
 
+/* The search a user runs (tfsim search): the whole space under the three
+ * mappers at 320 KiB. */
+static int search(arch_model *a, const char *name) {
+  sim_err err = {0};
+  map_mcu_search_opts o = {0};
+  o.budget_bytes = 320 * 1024;
+  map_mcu_search_result r;
+  double t0 = now_s();
+  int rc = map_mcu_search(a, &o, &r, &err);
+  double dt = now_s() - t0;
+  if (rc) {
+    fprintf(stderr, "bench_mcu: %s\n", err.msg);
+    map_mcu_search_fini(&r);
+    return 1;
+  }
+  printf("%-10s search at 320 KiB, 3 mappers x %llu subnets in %.2f s:",
+         name, (unsigned long long)(r.n_m ? r.m[0].n : 0), dt);
+  for (size_t i = 0; i < r.n_m; i++)
+    printf(" %s %zu fit%s", r.m[i].mapper, r.m[i].n_fit,
+           i + 1 < r.n_m ? "," : "\n");
+  map_mcu_search_fini(&r);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   static const char *const dflt[] = {"stm32f427", "stm32f746", "stm32h743"};
   int n = argc > 1 ? argc - 1 : 3;
@@ -108,6 +133,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     bad |= space(&a, name);
+    bad |= search(&a, name);
     bad |= mappers(&a, name, 0, "mcuformer-d192-p16");
     bad |= mappers(&a, name, 0, "mcuformer-t-min");
     arch_unload(&a);

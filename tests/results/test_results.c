@@ -226,11 +226,11 @@ static void test_open_create(void) {
   CU_ASSERT_STRING_EQUAL(mode, "wal");
   CU_ASSERT_EQUAL(q1(p, "SELECT count(*) FROM sqlite_schema WHERE type = "
                         "'table' AND name IN ('runs', 'metrics', 'ops', "
-                        "'components', 'validation')"),
-                  5);
+                        "'components', 'validation', 'buffers')"),
+                  6);
   CU_ASSERT_EQUAL(q1(p, "SELECT count(*) FROM pragma_table_list WHERE "
                         "strict = 1 AND schema = 'main'"),
-                  5);
+                  6);
   CU_ASSERT_EQUAL(q1(p, "SELECT count(*) FROM sqlite_schema WHERE type = "
                         "'view'"),
                   2);
@@ -242,6 +242,111 @@ static void test_open_create(void) {
   res_db_close(db);
   CU_ASSERT_EQUAL(q1(p, "PRAGMA user_version"), RES_SCHEMA_VERSION);
   res_db_close(NULL); /* no-op */
+}
+
+/* A report draws at most 32 memory timelines and counts the rest. */
+static void test_report_timeline_cap(void) {
+  if (access("/usr/bin/gnuplot", X_OK) != 0 && !getenv("TFSIM_GNUPLOT")) {
+    fprintf(stderr, "gnuplot not installed: report test skipped\n");
+    return;
+  }
+  char p[512], dir[512], f[700];
+  path_of(p, sizeof p, "tlcap.db");
+  res_db *db = NULL;
+  sim_err err;
+  CU_ASSERT_EQUAL_FATAL(res_db_open(p, &db, &err), 0);
+  sim_report r;
+  mk_report(&r, 1.0);
+  sim_buf_record b;
+  memset(&b, 0, sizeof b);
+  snprintf(b.name, sizeof b.name, "X");
+  snprintf(b.level, sizeof b.level, "sram");
+  b.bytes = 1024;
+  b.last_op = 2;
+  CU_ASSERT_EQUAL(sim_report_push_buf(&r, &b), 0);
+  for (int i = 0; i < 34; i++) {
+    char params[32];
+    snprintf(params, sizeof params, "{\"i\": %d}", i);
+    res_run_meta m = mk_meta("naive", params);
+    CU_ASSERT_EQUAL(res_write_run(db, &m, &r, NULL, &err), 0);
+  }
+  sim_report_fini(&r);
+  res_db_close(db);
+  path_of(dir, sizeof dir, "tlcap");
+  int rc = res_report(p, dir, &err);
+  if (rc) fprintf(stderr, "res_report: %s\n", err.msg);
+  CU_ASSERT_EQUAL_FATAL(rc, 0);
+  int drawn = 0;
+  for (int id = 1; id <= 34; id++) {
+    snprintf(f, sizeof f, "%s/timeline-%d.png", dir, id);
+    drawn += access(f, R_OK) == 0;
+  }
+  CU_ASSERT_EQUAL(drawn, 32);
+  static char md[1 << 16];
+  snprintf(f, sizeof f, "%s/report.md", dir);
+  FILE *fp = fopen(f, "r");
+  size_t n = fp ? fread(md, 1, sizeof md - 1, fp) : 0;
+  md[n] = '\0';
+  if (fp) fclose(fp);
+  CU_ASSERT_PTR_NOT_NULL(strstr(md, "first 32 runs with planned buffers; 2 "
+                                    "more are not"));
+}
+
+/* A version-1 file (no buffers table) is read as it is and migrated when
+ * opened for writing; a run's planned buffers are then stored. */
+static void test_schema_migrate(void) {
+  char p[512];
+  path_of(p, sizeof p, "v1.db");
+  res_db *db = NULL;
+  sim_err err;
+  CU_ASSERT_EQUAL_FATAL(res_db_open(p, &db, &err), 0);
+  res_db_close(db);
+  xexec(p, "DROP TABLE buffers; PRAGMA user_version = 1");
+  CU_ASSERT_EQUAL(q1(p, "SELECT count(*) FROM sqlite_schema WHERE name = "
+                        "'buffers'"), 0);
+  CU_ASSERT_EQUAL_FATAL(res_db_open(p, &db, &err), 0);
+  CU_ASSERT_EQUAL(q1(p, "PRAGMA user_version"), RES_SCHEMA_VERSION);
+  CU_ASSERT_EQUAL(q1(p, "SELECT count(*) FROM sqlite_schema WHERE name = "
+                        "'buffers'"), 1);
+  sim_report rep;
+  CU_ASSERT_EQUAL_FATAL(sim_report_init(&rep), 0);
+  sim_buf_record b;
+  memset(&b, 0, sizeof b);
+  snprintf(b.name, sizeof b.name, "X");
+  snprintf(b.level, sizeof b.level, "sram");
+  b.bytes = 100;
+  b.addr = 64;
+  b.first_op = 1;
+  b.last_op = 3;
+  b.at_peak = 1;
+  CU_ASSERT_EQUAL(sim_report_push_buf(&rep, &b), 0);
+  res_run_meta m = {0};
+  m.arch_name = "a";
+  int64_t id = 0;
+  CU_ASSERT_EQUAL(res_write_run(db, &m, &rep, &id, &err), 0);
+  res_db_close(db);
+  sim_report_fini(&rep);
+  CU_ASSERT_EQUAL(q1(p, "SELECT bytes + addr + first_op + last_op + at_peak "
+                        "FROM buffers"), 169);
+  /* Merging copies the buffers; a version-1 shard merges without them. */
+  char q[512], v1[512];
+  path_of(q, sizeof q, "v2merge.db");
+  path_of(v1, sizeof v1, "v1shard.db");
+  CU_ASSERT_EQUAL_FATAL(res_db_open(v1, &db, &err), 0);
+  CU_ASSERT_EQUAL(res_write_run(db, &m, NULL, &id, &err), 0);
+  res_db_close(db);
+  xexec(v1, "DROP TABLE buffers; PRAGMA user_version = 1");
+  CU_ASSERT_EQUAL_FATAL(res_db_open(q, &db, &err), 0);
+  int64_t n = 0;
+  CU_ASSERT_EQUAL(res_merge(db, p, &n, &err), 0);
+  CU_ASSERT_EQUAL(n, 1);
+  CU_ASSERT_EQUAL(res_merge(db, v1, &n, &err), 0);
+  CU_ASSERT_EQUAL(n, 1);
+  res_db_close(db);
+  CU_ASSERT_EQUAL(q1(q, "SELECT count(*) FROM runs"), 2);
+  CU_ASSERT_EQUAL(q1(q, "SELECT bytes FROM buffers"), 100);
+  /* The version-1 shard itself was only read. */
+  CU_ASSERT_EQUAL(q1(v1, "PRAGMA user_version"), 1);
 }
 
 static void test_schema_newer(void) {
@@ -258,7 +363,8 @@ static void test_schema_newer(void) {
   CU_ASSERT_EQUAL(err.code, SIM_ESCHEMA);
   char want[600];
   snprintf(want, sizeof want,
-           "%s: schema version 7 is newer than this tfsim supports (1)", p);
+           "%s: schema version 7 is newer than this tfsim supports (%d)", p,
+           RES_SCHEMA_VERSION);
   CU_ASSERT_STRING_EQUAL(err.msg, want);
   /* Read-only users (report, regress) refuse it the same way. */
   int n = -1;
@@ -1304,8 +1410,10 @@ static void test_sched_json_bad(void) {
             "inside the group");
 }
 static CU_TestInfo open_tests[] = {
-    {"open creates schema v1", test_open_create},
+    {"open creates the schema", test_open_create},
     {"newer schema version refused", test_schema_newer},
+    {"version 1 migrated, buffers stored", test_schema_migrate},
+    {"report: at most 32 memory timelines", test_report_timeline_cap},
     {"foreign db and non-db refused", test_not_ours},
     {"unwritable path is SIM_EIO", test_unwritable},
     CU_TEST_INFO_NULL};
