@@ -12,6 +12,7 @@
  *   - clock_ev_ is notified for the model's next event while busy(), and
  *     not at all otherwise.
  */
+#define SC_INCLUDE_DYNAMIC_PROCESSES /* sc_spawn: the clock coordinator */
 #include "tfsim_dram_target.h"
 
 #include <algorithm>
@@ -28,7 +29,46 @@ namespace tfsim {
 
 namespace {
 constexpr uint64_t k_page = 4096;
+
+/* Processes the due memory cycles of every target of the simulation, last
+ * in their time step.  One process for all targets: were each target to
+ * wait for the others' activity to settle, two targets would wait for each
+ * other forever.  Due targets are served in construction order. */
+struct clock_coord {
+  sc_event ev{"tfsim_dram_clock"};
+  std::vector<dram_target *> due;
+  void run() {
+    if (sc_pending_activity_at_current_time()) {
+      next_trigger(SC_ZERO_TIME);
+      return;
+    }
+    std::vector<dram_target *> list;
+    list.swap(due);
+    std::sort(list.begin(), list.end(),
+              [](const dram_target *a, const dram_target *b) {
+                return a->seq() < b->seq();
+              });
+    for (dram_target *t : list) t->clock_due();
+  }
+};
+
+clock_coord *coord() {
+  static sc_simcontext *ctx = nullptr;
+  static clock_coord *c = nullptr;
+  if (ctx != sc_get_curr_simcontext()) { /* one per simulation context */
+    ctx = sc_get_curr_simcontext();
+    c = new clock_coord; /* lives as long as the simulation */
+    sc_spawn_options o;
+    o.spawn_method();
+    o.set_sensitivity(&c->ev);
+    o.dont_initialize();
+    clock_coord *cc = c;
+    sc_spawn([cc]() { cc->run(); }, "tfsim_dram_clock_coord", &o);
+  }
+  return c;
 }
+uint64_t g_seq = 0;
+}  // namespace
 
 dram_target::dram_target(sc_module_name name, const std::string &arch)
     : sc_module(name), socket("socket"), peq_(this, &dram_target::peq_cb) {
@@ -61,6 +101,8 @@ dram_target::dram_target(sc_module_name name, const std::string &arch)
   }
   tckv_ = tck_fs / rfs;
   tck_ = sc_time::from_value(tckv_);
+  coord_ = coord();
+  seq_ = g_seq++;
 
   SC_METHOD(clock_method);
   sensitive << clock_ev_;
@@ -264,12 +306,19 @@ void dram_target::arm() {
   if (e != SIM_T_NEVER) clock_ev_.notify(until(e));
 }
 
-/* Processes the cycle of the current time, last in its time step. */
+/* The model's next event is now: let the coordinator process it last in
+ * the time step. */
 void dram_target::clock_method() {
-  if (sc_pending_activity_at_current_time()) {
-    next_trigger(SC_ZERO_TIME);
-    return;
-  }
+  if (queued_) return;
+  queued_ = true;
+  clock_coord *c = static_cast<clock_coord *>(coord_);
+  c->due.push_back(this);
+  c->ev.notify(SC_ZERO_TIME);
+}
+
+/* Processes the cycle of the current time (called by the coordinator). */
+void dram_target::clock_due() {
+  queued_ = false;
   armed_cyc_ = UINT64_MAX;
   run_to(sc_time_stamp().value() / tckv_ + 1);
   arm();

@@ -118,6 +118,10 @@ class dram_target : public sc_core::sc_module,
                           tlm::tlm_dmi &dmi) override;
   unsigned int transport_dbg(tlm::tlm_generic_payload &gp) override;
 
+  /* Internal: construction order, and the processing of the current
+   * cycle by the clock coordinator (dram_target.cpp). */
+  uint64_t seq() const { return seq_; }
+  void clock_due();
   /* The model's completion callback (internal; public for C linkage). */
   static void on_done(void *ctx, uint64_t id, uint64_t addr, int is_write,
                       uint64_t done_cyc);
@@ -172,6 +176,9 @@ class dram_target : public sc_core::sc_module,
   bool was_busy_ = false;
   sc_core::sc_time idle_at_;
   uint64_t armed_cyc_ = UINT64_MAX; /* cycle clock_ev_ is notified for */
+  bool queued_ = false;             /* waiting for the coordinator */
+  void *coord_ = nullptr;
+  uint64_t seq_ = 0;
 
   sc_core::sc_event clock_ev_, resp_ev_, end_req_ev_, idle_ev_;
   tlm_utils::peq_with_cb_and_phase<dram_target> peq_;
