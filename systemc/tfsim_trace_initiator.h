@@ -82,9 +82,18 @@ class trace_initiator : public sc_core::sc_module,
   trace_initiator(sc_core::sc_module_name name, const dram_target &mem,
                   std::vector<dram_req> reqs,
                   sc_core::sc_time end_resp_delay = sc_core::SC_ZERO_TIME)
-      : sc_module(name), socket("socket"), mem_(mem),
+      : trace_initiator(name, mem.clock_period(), mem.spec().line_bytes,
+                        std::move(reqs), &mem, end_resp_delay) {}
+  /* Against any target: cycles of tck, line-byte transactions; without
+   * mem the run ends with the last response (the benchmark's null
+   * target). */
+  trace_initiator(sc_core::sc_module_name name, sc_core::sc_time tck,
+                  unsigned line_bytes, std::vector<dram_req> reqs,
+                  const dram_target *mem,
+                  sc_core::sc_time end_resp_delay = sc_core::SC_ZERO_TIME)
+      : sc_module(name), socket("socket"), mem_(mem), tck_(tck),
         reqs_(std::move(reqs)), end_resp_delay_(end_resp_delay),
-        line_(mem.spec().line_bytes) {
+        line_(line_bytes) {
     socket.bind(*this);
     SC_THREAD(run);
     SC_METHOD(end_resp_method);
@@ -95,7 +104,7 @@ class trace_initiator : public sc_core::sc_module,
   bool finished() const { return finished_; }
   /* Memory cycles from time 0 to the end of the run. */
   uint64_t finish_cycle() const {
-    return finish_.value() / mem_.clock_period().value();
+    return finish_.value() / tck_.value();
   }
   const sc_core::sc_time &finish_time() const { return finish_; }
   uint64_t responses() const { return responses_; }
@@ -169,7 +178,7 @@ class trace_initiator : public sc_core::sc_module,
 
   void run() {
     using namespace sc_core;
-    const sc_time tck = mem_.clock_period();
+    const sc_time tck = tck_;
     uint64_t next = 0; /* earliest cycle of the next offer */
     for (const dram_req &r : reqs_) {
       uint64_t c = std::max(next, r.cyc);
@@ -212,14 +221,15 @@ class trace_initiator : public sc_core::sc_module,
       next = (acc.value() + tck.value() - 1) / tck.value() + 1;
     }
     while (responses_ < reqs_.size()) wait(all_resp_ev_);
-    while (!mem_.idle()) wait(mem_.idle_event());
-    if (mem_.idle_time() > sc_time_stamp())
-      wait(mem_.idle_time() - sc_time_stamp());
+    while (mem_ && !mem_->idle()) wait(mem_->idle_event());
+    if (mem_ && mem_->idle_time() > sc_time_stamp())
+      wait(mem_->idle_time() - sc_time_stamp());
     finish_ = sc_time_stamp();
     finished_ = true;
   }
 
-  const dram_target &mem_;
+  const dram_target *mem_;
+  sc_core::sc_time tck_;
   std::vector<dram_req> reqs_;
   sc_core::sc_time end_resp_delay_;
   unsigned line_;
