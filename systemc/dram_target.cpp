@@ -28,7 +28,6 @@ using namespace tlm;
 namespace tfsim {
 
 namespace {
-constexpr uint64_t k_page = 4096;
 
 /* Processes the due memory cycles of every target of the simulation, last
  * in their time step.  One process for all targets: were each target to
@@ -36,18 +35,19 @@ constexpr uint64_t k_page = 4096;
  * other forever.  Due targets are served in construction order. */
 struct clock_coord {
   sc_event ev{"tfsim_dram_clock"};
-  std::vector<dram_target *> due;
+  std::vector<dram_target *> due, list;
   void run() {
     if (sc_pending_activity_at_current_time()) {
       next_trigger(SC_ZERO_TIME);
       return;
     }
-    std::vector<dram_target *> list;
-    list.swap(due);
-    std::sort(list.begin(), list.end(),
-              [](const dram_target *a, const dram_target *b) {
-                return a->seq() < b->seq();
-              });
+    list.assign(due.begin(), due.end()); /* both keep their capacity */
+    due.clear();
+    if (list.size() > 1)
+      std::sort(list.begin(), list.end(),
+                [](const dram_target *a, const dram_target *b) {
+                  return a->seq() < b->seq();
+                });
     for (dram_target *t : list) t->clock_due();
   }
 };
@@ -100,6 +100,7 @@ dram_target::dram_target(sc_module_name name, const std::string &arch)
     return;
   }
   tckv_ = tck_fs / rfs;
+  pg_ = spec_.line_bytes;
   tck_ = sc_time::from_value(tckv_);
   coord_ = coord();
   seq_ = g_seq++;
@@ -162,16 +163,18 @@ tlm_response_status dram_target::check(const tlm_generic_payload &gp) const {
   return TLM_OK_RESPONSE;
 }
 
+/* The store's block of addr (line-sized blocks in one arena: a random
+ * write stream costs a line per line written, not a page); nullptr if it
+ * was never written and !create.  Valid until the next create. */
 uint8_t *dram_target::page(uint64_t addr, bool create) {
-  uint64_t key = addr / k_page;
+  uint64_t key = addr / pg_;
   auto it = store_.find(key);
-  if (it != store_.end()) return it->second.get();
+  if (it != store_.end()) return arena_.data() + it->second;
   if (!create) return nullptr;
-  auto p = std::make_unique<uint8_t[]>(k_page);
-  std::memset(p.get(), 0, k_page);
-  uint8_t *raw = p.get();
-  store_.emplace(key, std::move(p));
-  return raw;
+  uint64_t off = arena_.size();
+  arena_.resize(off + pg_, 0);
+  store_.emplace(key, off);
+  return arena_.data() + off;
 }
 
 /* Reads or writes gp's bytes in the backing store, page by page. */
@@ -182,7 +185,7 @@ void dram_target::access_data(tlm_generic_payload &gp) {
   unsigned be_n = gp.get_byte_enable_length();
   uint64_t a = gp.get_address(), n = gp.get_data_length(), i = 0;
   while (i < n) {
-    uint64_t off = (a + i) % k_page, len = std::min(n - i, k_page - off);
+    uint64_t off = (a + i) % pg_, len = std::min(n - i, pg_ - off);
     uint8_t *p = page(a + i, wr);
     if (!be) {
       if (wr)

@@ -23,8 +23,8 @@
  *                    TLM_UPDATED+END_RESP from the initiator).  One
  *                    BEGIN_RESP at a time (response exclusion rule).
  *   get_direct_mem_ptr  refused (timing would be lost), range = capacity.
- *   transport_dbg    served from a sparse backing store (4 KiB pages, zero
- *                    where never written); reads see every write accepted
+ *   transport_dbg    served from a sparse backing store (one block per
+ *                    line written, zero elsewhere); reads see every write accepted
  *                    before them, in acceptance order.
  *
  * Time.  The memory clock is the preset's tCK (tCK_ps): memory cycle c is
@@ -182,7 +182,9 @@ class dram_target : public sc_core::sc_module,
 
   sc_core::sc_event clock_ev_, resp_ev_, end_req_ev_, idle_ev_;
   tlm_utils::peq_with_cb_and_phase<dram_target> peq_;
-  std::unordered_map<uint64_t, std::unique_ptr<uint8_t[]>> store_;
+  uint64_t pg_ = 64;                          /* store block: one line */
+  std::unordered_map<uint64_t, uint64_t> store_; /* block -> arena offset */
+  std::vector<uint8_t> arena_;
 };
 
 }  // namespace tfsim
