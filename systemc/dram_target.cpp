@@ -331,7 +331,46 @@ void dram_target::clock_due() {
 /* Blocking transport                                                     */
 /* ---------------------------------------------------------------------- */
 
+/* One command at command level, at its earliest legal cycle. */
+void dram_target::command(tlm_generic_payload &gp, dram_cmd_ext &x,
+                          sc_time &delay) {
+  run_to(cycle_at_or_after(sc_time_stamp() + delay));
+  sim_err err;
+  std::memset(&err, 0, sizeof err);
+  for (;;) {
+    uint64_t e = dram_cmd_earliest(sys_, x.cmd, &x.a);
+    if (e == SIM_T_NEVER) {
+      x.error = "command " + std::to_string(x.cmd) + " cannot issue at "
+                "cycle " + std::to_string(dram_now(sys_)) + ": the bank "
+                "states forbid it or the command or address is out of range";
+      gp.set_response_status(TLM_COMMAND_ERROR_RESPONSE);
+      return;
+    }
+    if (e > dram_now(sys_)) {
+      run_to(e); /* the controller may move the earliest cycle on */
+      continue;
+    }
+    int rc = dram_cmd_issue(sys_, x.cmd, &x.a, &err);
+    if (rc == 0) break;
+    if (rc < 0) {
+      x.error = err.msg;
+      gp.set_response_status(TLM_COMMAND_ERROR_RESPONSE);
+      return;
+    }
+    run_to(dram_now(sys_) + 1); /* not ready after all: the next cycle */
+  }
+  x.issue_cyc = dram_now(sys_);
+  x.error.clear();
+  delay = until(x.issue_cyc);
+  gp.set_response_status(TLM_OK_RESPONSE);
+  arm();
+}
+
 void dram_target::b_transport(tlm_generic_payload &gp, sc_time &delay) {
+  if (dram_cmd_ext *x = gp.get_extension<dram_cmd_ext>()) {
+    command(gp, *x, delay);
+    return;
+  }
   tlm_response_status st = check(gp);
   if (st != TLM_OK_RESPONSE || gp.get_command() == TLM_IGNORE_COMMAND) {
     gp.set_response_status(st);
@@ -357,7 +396,9 @@ void dram_target::b_transport(tlm_generic_payload &gp, sc_time &delay) {
 tlm_sync_enum dram_target::begin_req(tlm_generic_payload &gp,
                                      tlm_phase &phase, sc_time &delay,
                                      bool from_peq) {
-  tlm_response_status st = check(gp);
+  tlm_response_status st = gp.get_extension<dram_cmd_ext>()
+                               ? TLM_COMMAND_ERROR_RESPONSE
+                               : check(gp);
   if (st != TLM_OK_RESPONSE || gp.get_command() == TLM_IGNORE_COMMAND) {
     gp.set_response_status(st);
     if (from_peq) { /* answered through the response queue */

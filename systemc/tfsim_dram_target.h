@@ -80,6 +80,30 @@
 
 namespace tfsim {
 
+/* Command level (the PIM model's interface, dram.h "Command level")
+ * through TLM: a b_transport carrying this extension issues one DRAM
+ * command instead of a request.  cmd is a dram_cmd or an added command's
+ * index (dram_cmd_find on spec()); a names channel, rank, bank group,
+ * bank, row and column.  The target issues it at the earliest legal cycle
+ * at or after the transaction's time (the controller runs up to there),
+ * sets issue_cyc and adds the time to that cycle to the delay; the data
+ * phase (spec().read_delay_cyc for a read) is the caller's.  When the bank
+ * states forbid the command the status is TLM_COMMAND_ERROR_RESPONSE and
+ * error says why (the model's message).  Ignored on the non-blocking and
+ * debug paths (TLM_COMMAND_ERROR_RESPONSE there). */
+struct dram_cmd_ext : tlm::tlm_extension<dram_cmd_ext> {
+  int cmd = 0;
+  dram_addr a{};
+  uint64_t issue_cyc = 0;
+  std::string error;
+  tlm::tlm_extension_base *clone() const override {
+    return new dram_cmd_ext(*this);
+  }
+  void copy_from(const tlm::tlm_extension_base &e) override {
+    *this = static_cast<const dram_cmd_ext &>(e);
+  }
+};
+
 class dram_target : public sc_core::sc_module,
                     public tlm::tlm_fw_transport_if<> {
  public:
@@ -140,6 +164,8 @@ class dram_target : public sc_core::sc_module,
   };
 
   tlm::tlm_response_status check(const tlm::tlm_generic_payload &gp) const;
+  void command(tlm::tlm_generic_payload &gp, dram_cmd_ext &x,
+               sc_core::sc_time &delay);
   void access_data(tlm::tlm_generic_payload &gp);
   uint8_t *page(uint64_t addr, bool create);
   uint64_t cycle_at_or_after(const sc_core::sc_time &t) const;

@@ -251,6 +251,44 @@ struct lt_tester : sc_module {
     CHECK(socket->nb_transport_fw(gp, ph, z) == TLM_COMPLETED &&
               gp.get_response_status() == TLM_BURST_ERROR_RESPONSE,
           "nb crossing a line");
+    /* command level through the extension: ACT then RD at tRCD, a RD to
+     * another row refused, PRE (bank group 2, bank 1: untouched above) */
+    {
+      tlm_generic_payload cg;
+      auto *x = new tfsim::dram_cmd_ext;
+      cg.set_extension(x); /* freed with cg */
+      x->cmd = DRAM_CMD_ACT;
+      x->a = dram_addr{0, 0, 2, 1, 77, 0};
+      sc_time dc = d;
+      socket->b_transport(cg, dc);
+      CHECK(cg.get_response_status() == TLM_OK_RESPONSE, "ACT: %s",
+            x->error.c_str());
+      uint64_t act = x->issue_cyc;
+      CHECK(dc == mem.time_of(act) - sc_time_stamp(), "ACT delay");
+      x->cmd = DRAM_CMD_RD;
+      x->a.co = 3;
+      socket->b_transport(cg, dc);
+      CHECK(cg.get_response_status() == TLM_OK_RESPONSE, "RD: %s",
+            x->error.c_str());
+      int64_t rcd = mem.spec().t[DRAM_T_RCD] - mem.spec().t[DRAM_T_AL];
+      CHECK((int64_t)(x->issue_cyc - act) == rcd,
+            "RD %llu cycles after ACT, tRCD - AL = %lld",
+            (unsigned long long)(x->issue_cyc - act), (long long)rcd);
+      x->a.ro = 78;
+      socket->b_transport(cg, dc);
+      CHECK(cg.get_response_status() == TLM_COMMAND_ERROR_RESPONSE &&
+                !x->error.empty(), "RD to a row not open was not refused");
+      x->cmd = DRAM_CMD_PRE;
+      x->a.ro = 77;
+      socket->b_transport(cg, dc);
+      CHECK(cg.get_response_status() == TLM_OK_RESPONSE, "PRE: %s",
+            x->error.c_str());
+      ph = BEGIN_REQ;
+      sc_time z2 = SC_ZERO_TIME;
+      CHECK(socket->nb_transport_fw(cg, ph, z2) == TLM_COMPLETED &&
+                cg.get_response_status() == TLM_COMMAND_ERROR_RESPONSE,
+            "a command on the non-blocking path is refused");
+    }
     /* DMI refused */
     tlm_dmi dmi;
     gp.set_address(0);
