@@ -31,10 +31,12 @@
  * SystemC time c * tCK, and the time resolution must divide tCK (checked
  * at construction).  A request arriving at time t is offered to the first
  * cycle at or after t.  Cycle c is processed at time c * tCK after every
- * other activity of that time step (the method re-arms itself by delta
- * cycles while sc_pending_activity_at_current_time()), so a BEGIN_REQ at
- * c * tCK counts for cycle c whatever the process order, exactly as the
- * trace front end offers before it processes a cycle.  Only cycles where
+ * other activity of that time step (one coordinator process for all
+ * targets re-triggers itself by delta cycles while
+ * sc_pending_activity_at_current_time(); one, so that two targets never
+ * wait for each other), so a BEGIN_REQ at c * tCK counts for cycle c
+ * whatever the process order, exactly as the trace front end offers
+ * before it processes a cycle.  Only cycles where
  * the model has something to do are visited (dram_next_event); while no
  * request is in flight nothing is scheduled at all (refresh is brought up
  * to date exactly when the next request arrives), so an idle memory does
