@@ -21,6 +21,10 @@
 #include "sim/cfg/cfg.h"
 #include "sim/sim.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Common header fields every class schema must start with.  Use as
  *   struct my_arch_file { ARCH_HEADER_FIELDS; struct my_sec *my; };  */
 #define ARCH_HEADER_FIELDS \
@@ -137,4 +141,7 @@ int arch_exec_report(const sim_sched *s, const sim_exec_result *xr,
  * iterations of the group that uses it. */
 uint64_t arch_compulsory_bytes(const sim_sched *s);
 
+#ifdef __cplusplus
+}
+#endif
 #endif /* TFSIM_ARCH_H */

@@ -25,6 +25,10 @@
 
 #include "sim/sim.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SIM_CFG_MAX_SETS 64
 
 typedef struct sim_cfg {
@@ -64,4 +68,7 @@ int sim_cfg_peek(const char *path, const char *key, char **out, sim_err *err);
 /* The cyaml config every loader uses (logging captured per call). */
 const cyaml_config_t *sim_cfg_cyaml(void);
 
+#ifdef __cplusplus
+}
+#endif
 #endif /* TFSIM_SIM_CFG_H */
