@@ -1,6 +1,6 @@
 /*
- * cmd_results.c — `tfsim report`, `tfsim regress` and `tfsim sweep` (the
- * latter not built yet: it says so and exits 2).
+ * cmd_results.c — `tfsim report` and `tfsim regress` (`tfsim sweep` and
+ * `tfsim merge` are in cmd_sweep.c).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -68,25 +68,4 @@ int cmd_regress(int argc, char **argv) {
                    tol, stdout, &n_reg, &err);
   if (rc) return cli_fail(&err);
   return n_reg ? 1 : 0;
-}
-
-int cmd_sweep(int argc, char **argv) {
-  cli_opt opts[] = {
-      {.name = "--jobs", .kind = CLI_INT, .meta = "N", .help = "parallel jobs"},
-      {.name = "--db", .kind = CLI_STR, .meta = "FILE", .help = "database"},
-      {.name = "--shard", .kind = CLI_STR, .meta = "I/N",
-       .help = "run shard I of N (by design-point hash)"},
-      {0}};
-  cli_cmd c = {.name = "sweep",
-               .usage = "sweep SWEEP.yaml [--jobs N] [--db FILE] "
-                        "[--shard I/N]",
-               .summary = "Runs every design point of a sweep (not built "
-                          "yet).",
-               .opts = opts, .n_pos_max = 1};
-  sim_err err = {0};
-  int rc = cli_parse(&c, argc, argv, &err);
-  if (rc == 1) return 0;
-  if (rc) return cli_fail(&err);
-  fprintf(stderr, "tfsim: sweep: not built yet\n");
-  return 2;
 }

@@ -34,8 +34,11 @@
  * res_why_not (e.g. "Permission denied" for a new file in a read-only
  * directory), not SQLite's last errno, which may name another file.
  *
- * Schema versions only grow.  A future version 2 adds a migration step
- * from 1 here; a file written by a newer tfsim is never touched.
+ * Schema versions only grow.  Version 2 added runs.point_hash,
+ * runs.sched_hash and runs.error (sweeps, regress): a version 1 file
+ * opened for writing is migrated in one transaction (res_migrate_v1); one
+ * opened read-only is read as it is (db->version 1, and readers leave the
+ * new columns out).  A file written by a newer tfsim is never touched.
  */
 #include "resInt.h"
 
@@ -140,6 +143,17 @@ static const char res_schema_v1[] =
     "    FROM components WHERE unit = 'pJ' AND kind = 'sum'\n"
     "   GROUP BY run_id, component;\n";
 
+/* Version 2 (sweeps): the design point's hash (sweep/), the hash of the
+ * schedule the run executed (a changed mapping shows in regress even when
+ * its cost did not) and the error of a failed run.  Applied to a new file
+ * after res_schema_v1, and to a version 1 file opened for writing, in one
+ * transaction with the version bump. */
+static const char res_schema_v2[] =
+    "ALTER TABLE runs ADD COLUMN point_hash TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE runs ADD COLUMN sched_hash TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE runs ADD COLUMN error TEXT NOT NULL DEFAULT '';\n"
+    "CREATE INDEX runs_point ON runs(point_hash, status);\n";
+
 const char *const res__headline_keys[] = {"cycles", "latency_s", "energy_j",
                                           "util", "dram_bytes", NULL};
 
@@ -208,8 +222,9 @@ void res__rollback(res_db *db) {
 static const char *const res_stmt_sql[RES_ST_COUNT] = {
     [RES_ST_INS_RUN] =
         "INSERT INTO runs (tfsim_version, arch_name, arch_class, arch_yaml,"
-        " workload, mapper, params, cmdline, status, clock)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        " workload, mapper, params, cmdline, status, clock, point_hash,"
+        " sched_hash, error)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [RES_ST_INS_METRIC] =
         "INSERT INTO metrics (run_id, key, value, unit, source)"
         " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (run_id, key) DO NOTHING",
@@ -349,6 +364,7 @@ static int res_create_schema(res_db *db, sim_err *err) {
     goto fail;
   }
   rc = res__exec(db, res_schema_v1, err, "cannot create the schema");
+  if (!rc) rc = res__exec(db, res_schema_v2, err, "cannot create the schema");
   if (rc) goto fail;
   char pragma[96];
   snprintf(pragma, sizeof pragma,
@@ -362,9 +378,32 @@ fail:
   return rc;
 }
 
+/* Migrates a version 1 file to version 2 (mode RES__RW only); returns 1
+ * when another process migrated it first (the caller re-checks). */
+static int res_migrate_v1(res_db *db, sim_err *err) {
+  int rc = res__begin(db, err);
+  if (rc) return rc;
+  int64_t ver = 0;
+  rc = res_pragma_int(db, "PRAGMA user_version", &ver, err);
+  if (rc) goto fail;
+  if (ver != 1) {
+    res__rollback(db);
+    return 1;
+  }
+  rc = res__exec(db, res_schema_v2, err, "cannot migrate schema 1 to 2");
+  if (!rc) rc = res__exec(db, "PRAGMA user_version=2", err,
+                          "cannot set the schema version");
+  if (rc) goto fail;
+  rc = res__commit(db, err);
+  return rc ? rc : 1;
+fail:
+  res__rollback(db);
+  return rc;
+}
+
 /* Checks version and application id; creates the schema when asked. */
 static int res_check_schema(res_db *db, int mode, sim_err *err) {
-  for (int attempt = 0; attempt < 2; attempt++) {
+  for (int attempt = 0; attempt < 3; attempt++) {
     int64_t ver = 0, app = 0;
     int rc = res_pragma_int(db, "PRAGMA user_version", &ver, err);
     if (rc) return rc;
@@ -385,7 +424,19 @@ static int res_check_schema(res_db *db, int mode, sim_err *err) {
       return sim_err_set(err, SIM_ESCHEMA,
                          "%s: bad schema version %lld", db->path,
                          (long long)ver);
-    if (ver == RES_SCHEMA_VERSION) return 0;
+    if (ver == RES_SCHEMA_VERSION) {
+      db->version = (int)ver;
+      return 0;
+    }
+    if (ver == 1 && mode == RES__RO) { /* read as it is: no new columns */
+      db->version = 1;
+      return 0;
+    }
+    if (ver == 1) {
+      rc = res_migrate_v1(db, err);
+      if (rc < 0) return rc;
+      continue;
+    }
     /* ver == 0: an empty (or foreign) file. */
     if (mode == RES__RO)
       return sim_err_set(err, SIM_ESCHEMA,
@@ -393,6 +444,7 @@ static int res_check_schema(res_db *db, int mode, sim_err *err) {
                          "version)",
                          db->path);
     rc = res_create_schema(db, err);
+    if (rc == 0) db->version = RES_SCHEMA_VERSION;
     if (rc <= 0) return rc;
     /* rc == 1: another process created it; check what it wrote. */
   }

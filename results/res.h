@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 /* The schema version this build writes and reads (PRAGMA user_version). */
-#define RES_SCHEMA_VERSION 1
+#define RES_SCHEMA_VERSION 2
 /* PRAGMA application_id of a tfsim results database: "TFSM". */
 #define RES_APPLICATION_ID 0x5446534D
 
@@ -95,7 +95,27 @@ typedef struct res_run_meta {
   const char *status;        /* NULL: "ok"; else "failed", ...            */
   int64_t run_id;            /* res_report_json prints "run_id" if > 0    */
   unsigned flags;            /* RES_F_*                                   */
+  /* Appended with schema version 2 (sweeps). */
+  const char *point_hash;    /* the design point's hash (sweep), or NULL  */
+  const char *sched_hash;    /* res_sched_hash of the schedule run        */
+  const char *error;         /* a failed run: its one-line error          */
 } res_run_meta;
+
+/* A hash as stored in runs.point_hash and runs.sched_hash: 16 lower-case
+ * hex digits of the 64-bit FNV-1a hash of some bytes, and a NUL. */
+#define RES_HASH_LEN 16
+void res_hash_hex(const void *data, size_t n, char out[RES_HASH_LEN + 1]);
+/* The hash of the schedule's JSON (res_sched_write_json): two runs whose
+ * schedules hash equal ran the same mapping. */
+int res_sched_hash(const sim_sched *s, char out[RES_HASH_LEN + 1],
+                   sim_err *err);
+/* The distinct point_hash values of db's runs (ok_only: of its ok runs
+ * only), sorted (strcmp), as one sim_malloc'd array of *n entries that the
+ * caller frees with sim_free; *out is NULL when there is none.  A sweep
+ * skips these points. */
+int res_point_hashes(res_db *db, int ok_only,
+                     char (**out)[RES_HASH_LEN + 1], size_t *n,
+                     sim_err *err);
 
 /* Writes one run: a runs row, metrics rows (headline numbers cycles,
  * latency_s, energy_j, util, dram_bytes; every report metric; every
@@ -121,6 +141,13 @@ int res_write_validation(res_db *db, const sim_val_table *t, int64_t *run_id,
  * number of runs copied. */
 int res_merge(res_db *db, const char *src_path, int64_t *n_runs,
               sim_err *err);
+/* res_merge without duplicates: a run of src is skipped (counted in
+ * *n_dup, may be NULL) when db already holds a run of the same design
+ * point hash and status, or, for a run without a hash, one with the same
+ * time, arch, workload, mapper, params and status (the same run merged
+ * twice).  res_merge is this function. */
+int res_merge_dedup(res_db *db, const char *src_path, int64_t *n_runs,
+                    int64_t *n_dup, sim_err *err);
 
 /* ---------------------------------------------------------------------- */
 /* JSON (--json)                                                          */

@@ -67,6 +67,7 @@ struct res_db {
   sqlite3 *h;
   char *path;
   int readonly;
+  int version; /* schema version of the file (1 only when read-only) */
   sqlite3_stmt *st[RES_ST_COUNT];
 };
 

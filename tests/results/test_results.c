@@ -258,7 +258,8 @@ static void test_schema_newer(void) {
   CU_ASSERT_EQUAL(err.code, SIM_ESCHEMA);
   char want[600];
   snprintf(want, sizeof want,
-           "%s: schema version 7 is newer than this tfsim supports (1)", p);
+           "%s: schema version 7 is newer than this tfsim supports (%d)", p,
+           RES_SCHEMA_VERSION);
   CU_ASSERT_STRING_EQUAL(err.msg, want);
   /* Read-only users (report, regress) refuse it the same way. */
   int n = -1;
