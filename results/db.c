@@ -610,11 +610,15 @@ const char *res_db_path(const res_db *db) { return db ? db->path : NULL; }
 /* Design points (report, regress)                                        */
 /* ---------------------------------------------------------------------- */
 
-static const char res_latest_sql[] =
+/* The latest ok run of each design point: grouped by (arch, workload,
+ * mapper, params), or with by_hash by point_hash where a run has one (two
+ * sweep points may share a key: an arch given by preset name and by
+ * path).  %s: the grouping, then the hash columns (v1: ''). */
+static const char res_latest_fmt[] =
     "WITH latest AS (\n"
     "  SELECT max(id) AS id FROM runs\n"
     "   WHERE status = 'ok' AND arch_class <> 'validate'\n"
-    "   GROUP BY arch_name, workload, mapper, params)\n"
+    "   GROUP BY %s)\n"
     "SELECT r.id, r.arch_name, r.workload, r.mapper, r.params,\n"
     "  (SELECT value FROM metrics m WHERE m.run_id = r.id AND m.key = "
     "'cycles'),\n"
@@ -625,7 +629,8 @@ static const char res_latest_sql[] =
     "  (SELECT value FROM metrics m WHERE m.run_id = r.id AND m.key = "
     "'util'),\n"
     "  (SELECT value FROM metrics m WHERE m.run_id = r.id AND m.key = "
-    "'dram_bytes')\n"
+    "'dram_bytes'),\n"
+    "  %s\n"
     "  FROM runs r JOIN latest l ON r.id = l.id\n"
     " ORDER BY r.arch_name, r.workload, r.mapper, r.params";
 
@@ -647,18 +652,33 @@ void res__points_free(res__point *p, size_t n) {
     sim_free(p[i].workload);
     sim_free(p[i].mapper);
     sim_free(p[i].params);
+    sim_free(p[i].point_hash);
+    sim_free(p[i].sched_hash);
   }
   sim_free(p);
 }
 
 int res__latest_points(res_db *db, res__point **out, size_t *n,
                        sim_err *err) {
+  return res__latest_points_by(db, 0, out, n, err);
+}
+
+int res__latest_points_by(res_db *db, int by_hash, res__point **out,
+                          size_t *n, sim_err *err) {
   *out = NULL;
   *n = 0;
   sqlite3_stmt *st = NULL;
   res__point *v = NULL;
   size_t len = 0, cap = 0;
-  int rc = sqlite3_prepare_v2(db->h, res_latest_sql, -1, &st, NULL);
+  char sql[2048];
+  int v2 = db->version >= 2;
+  snprintf(sql, sizeof sql, res_latest_fmt,
+           v2 && by_hash
+               ? "CASE WHEN point_hash <> '' THEN point_hash ELSE "
+                 "json_array(arch_name, workload, mapper, params) END"
+               : "arch_name, workload, mapper, params",
+           v2 ? "r.point_hash, r.sched_hash" : "'', ''");
+  int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
   if (rc != SQLITE_OK) return res__sqlerr(db, rc, err, "cannot read runs");
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     if (len == cap) {
@@ -675,7 +695,11 @@ int res__latest_points(res_db *db, res__point **out, size_t *n,
     p->workload = res_col_dup(st, 2);
     p->mapper = res_col_dup(st, 3);
     p->params = res_col_dup(st, 4);
-    if (!p->arch || !p->workload || !p->mapper || !p->params) goto oom;
+    p->point_hash = res_col_dup(st, 10);
+    p->sched_hash = res_col_dup(st, 11);
+    if (!p->arch || !p->workload || !p->mapper || !p->params ||
+        !p->point_hash || !p->sched_hash)
+      goto oom;
     p->cycles = res_col_real(st, 5);
     p->latency_s = res_col_real(st, 6);
     p->energy_j = res_col_real(st, 7);

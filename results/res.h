@@ -204,6 +204,34 @@ int res_report(const char *db_path, const char *out_dir, sim_err *err);
 int res_regress(const char *db_path, const char *baseline_path,
                 double tol_pct, FILE *out, int *n_regressions, sim_err *err);
 
+/* What res_regress_ex found. */
+typedef struct res_regress_result {
+  int compared;        /* design points in both databases                 */
+  int regressed;       /* points with any of the three below              */
+  int moved;           /* ... a metric beyond tolerance (or gone)          */
+  int mapping_changed; /* ... a different schedule hash                    */
+  int failed_now;      /* ... ok in the baseline, only failed runs now     */
+  int n_new, n_missing;
+  int metrics_compared; /* metric values compared, over all points         */
+} res_regress_result;
+
+/* res_regress over every metric, matching design points by their hash
+ * (runs.point_hash; by key where a run has none).  For each point in both:
+ * every metric of the baseline run against the same metric of the current
+ * one (a change beyond tol_pct, or a metric gone, is a regression), and
+ * the schedule hashes (a different mapping is a regression even when its
+ * cost did not move).  A baseline point whose current runs all failed is
+ * a regression ("FAILED").  Prints the table and the detail of every
+ * regression to out (may be NULL); r may be NULL. */
+int res_regress_ex(const char *db_path, const char *baseline_path,
+                   double tol_pct, FILE *out, res_regress_result *r,
+                   sim_err *err);
+
+/* Writes a compact copy of the database at src_path to dst_path
+ * (VACUUM INTO a temporary file, then rename: dst is replaced whole or
+ * not at all).  How a baseline is refreshed (`regress --update`). */
+int res_snapshot(const char *src_path, const char *dst_path, sim_err *err);
+
 #ifdef __cplusplus
 }
 #endif
