@@ -34,8 +34,9 @@ set output out
 # works on a log axis, used when the totals span more than two decades;
 # the total is written at the end of each bar in the unit that suits it.
 tot(x) = sum [i=3:nc] column(i)
-stats data using (tot(0) > 0 ? tot(0) : NaN) nooutput
-lo = STATS_min
+# (no run with energy: no E_min, and a linear axis)
+stats data using (tot(0) > 0 ? tot(0) : NaN) nooutput prefix "E"
+lo = exists("E_min") ? E_min : 0
 logx = (m > 0 && lo > 0 && m / lo > 100)
 u = 1e-9; un = 'nJ'
 if (m >= 1e-6) { u = 1e-6; un = 'uJ' }

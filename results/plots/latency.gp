@@ -30,8 +30,8 @@ set output out
 # A log axis when the latencies span more than two decades (a 20 us
 # roofline next to a 4 s microcontroller), else a linear one from 0.
 # Each bar is labelled with its value in the unit that suits it.
-stats data using ($3 > 0 ? $3 : NaN) nooutput
-lo = STATS_min
+stats data using ($3 > 0 ? $3 : NaN) nooutput prefix "L"
+lo = exists("L_min") ? L_min : 0
 logx = (m > 0 && lo > 0 && m / lo > 100)
 u = 1e-9; un = 'ns'
 if (m >= 1e-6) { u = 1e-6; un = 'us' }
