@@ -74,9 +74,10 @@ static void sweep_progress(void *ctx, const sweep_point *p, int status,
   size_t fill = total ? done * W / total : W;
   for (size_t i = 0; i < W; i++) bar[i] = i < fill ? '#' : '.';
   bar[W] = '\0';
-  fprintf(stderr, "\r\033[K[%s] %zu/%zu  %.1f points/s  ETA %s%s", bar, done,
-          total, rate, eta, done == total ? "\n" : "");
-  if (g->failed) fprintf(stderr, "  (%zu failed)", g->failed);
+  char failed[48] = "";
+  if (g->failed) snprintf(failed, sizeof failed, "  (%zu failed)", g->failed);
+  fprintf(stderr, "\r\033[K[%s] %zu/%zu  %.1f points/s  ETA %s%s%s", bar,
+          done, total, rate, eta, failed, done == total ? "\n" : "");
   fflush(stderr);
 }
 

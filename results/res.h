@@ -20,7 +20,7 @@
  *
  * Errors: every function returns 0 or a negative SIM_E* code, and fills
  * err (if non-NULL) with one line that starts with the database path:
- *   "runs.db: schema version 7 is newer than this tfsim supports (1)".
+ *   "runs.db: schema version 7 is newer than this tfsim supports (2)".
  *
  * Ownership: res_db_open creates a handle that res_db_close frees
  * (res_db_close(NULL) is a no-op).  A handle belongs to one thread; open
@@ -53,7 +53,7 @@ extern "C" {
 
 typedef struct res_db res_db;
 
-/* Opens (creating it and schema v1 if the file is new or empty) the
+/* Opens (creating it and the schema if the file is new or empty) the
  * results database at path, read-write, WAL mode, busy timeout.  *out is
  * set to NULL first.  Errors:
  *   SIM_EIO      the path cannot be created or written (names the path),
