@@ -12,6 +12,10 @@ if [ -z "$MPIRUN" ]; then
   echo "SKIP: mpirun not found (apt-get install openmpi-bin; .ci/run installs it)"
   exit 77
 fi
+# Under the sanitizer build (.ci/run): OpenMPI's plugins leak at exit and,
+# unloaded by then, cannot be suppressed by name; tfsim's own leaks on
+# these paths are checked by test_sweep and sweep_cli.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
