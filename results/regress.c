@@ -63,8 +63,8 @@ static void res_fmt_change(char *buf, size_t n, double base, double cur) {
 }
 
 /* The key points are matched by: the hash, or "\x01" + the run's key. */
-static char *res_match_key(const res__point *p) {
-  if (p->point_hash[0]) return sim_strdup(p->point_hash);
+static char *res_match_key(const res__point *p, int by_hash) {
+  if (by_hash && p->point_hash[0]) return sim_strdup(p->point_hash);
   size_t n = strlen(p->arch) + strlen(p->workload) + strlen(p->mapper) +
              strlen(p->params) + 8;
   char *k = sim_malloc(n);
@@ -90,13 +90,14 @@ static void res_mp_free(res_mp *v, size_t n) {
 }
 
 /* Points with their match keys, sorted by key. */
-static int res_mp_make(res__point *p, size_t n, res_mp **out, sim_err *err) {
+static int res_mp_make(res__point *p, size_t n, int by_hash, res_mp **out,
+                       sim_err *err) {
   *out = NULL;
   res_mp *v = sim_calloc(n ? n : 1, sizeof *v);
   if (!v) return sim_err_set(err, SIM_ENOMEM, "regress: out of memory");
   for (size_t i = 0; i < n; i++) {
     v[i].p = &p[i];
-    if (!(v[i].key = res_match_key(&p[i]))) {
+    if (!(v[i].key = res_match_key(&p[i], by_hash))) {
       res_mp_free(v, n);
       return sim_err_set(err, SIM_ENOMEM, "regress: out of memory");
     }
@@ -246,6 +247,45 @@ static void res_line(FILE *out, const char *status, const res__point *base,
   sim_free(label);
 }
 
+/* One line of the table, printed sorted by its label (matching runs in
+ * hash order, the table would read in random order). */
+typedef struct res_row {
+  const char *status;
+  const res__point *b, *c;
+  int moved;
+  char *label;
+} res_row;
+
+static int res_row_cmp(const void *x, const void *y) {
+  const res_row *a = x, *b = y;
+  int c = strcmp(a->label ? a->label : "", b->label ? b->label : "");
+  if (!c) c = strcmp(a->status, b->status);
+  return c;
+}
+
+static int res_row_add(res_row **v, size_t *n, size_t *cap, const char *st,
+                       const res__point *b, const res__point *c, int moved) {
+  if (*n == *cap) {
+    size_t nc = *cap ? *cap * 2 : 64;
+    res_row *nv = sim_realloc(*v, nc * sizeof *nv);
+    if (!nv) return SIM_ENOMEM;
+    *v = nv;
+    *cap = nc;
+  }
+  const res__point *p = c ? c : b;
+  res_row *r = &(*v)[(*n)++];
+  r->status = st;
+  r->b = b;
+  r->c = c;
+  r->moved = moved;
+  r->label = res__label(p->workload, p->arch, p->mapper, p->params);
+  if (!r->label) {
+    (*n)--;
+    return SIM_ENOMEM;
+  }
+  return 0;
+}
+
 static int res_hash_in(const char (*v)[RES_HASH_LEN + 1], size_t n,
                        const char *h) {
   size_t lo = 0, hi = n;
@@ -284,12 +324,27 @@ int res_regress_ex(const char *db_path, const char *baseline_path,
   res_mp *mc = NULL, *mb = NULL;
   char (*all_cur)[RES_HASH_LEN + 1] = NULL;
   size_t nc = 0, nb = 0, n_all = 0;
+  res_row *rows = NULL;
+  size_t n_rows = 0, cap_rows = 0;
   int rc = res__open(db_path, RES__RO, &cur, err);
   if (!rc) rc = res__open(baseline_path, RES__RO, &base, err);
   if (!rc) rc = res__latest_points_by(cur, 1, &pc, &nc, err);
   if (!rc) rc = res__latest_points_by(base, 1, &pb, &nb, err);
-  if (!rc) rc = res_mp_make(pc, nc, &mc, err);
-  if (!rc) rc = res_mp_make(pb, nb, &mb, err);
+  /* Match by hash when every point of both has one; else (a version 1
+   * database, runs of `tfsim run`) by key, grouped by key. */
+  int by_hash = !rc;
+  for (size_t i = 0; by_hash && i < nc; i++) by_hash = pc[i].point_hash[0];
+  for (size_t i = 0; by_hash && i < nb; i++) by_hash = pb[i].point_hash[0];
+  if (!rc && !by_hash) {
+    res__points_free(pc, nc);
+    res__points_free(pb, nb);
+    pc = pb = NULL;
+    nc = nb = 0;
+    rc = res__latest_points_by(cur, 0, &pc, &nc, err);
+    if (!rc) rc = res__latest_points_by(base, 0, &pb, &nb, err);
+  }
+  if (!rc) rc = res_mp_make(pc, nc, by_hash, &mc, err);
+  if (!rc) rc = res_mp_make(pb, nb, by_hash, &mb, err);
   if (!rc) rc = res_point_hashes(cur, 0, &all_cur, &n_all, err);
   if (rc) goto done;
 
@@ -300,8 +355,12 @@ int res_regress_ex(const char *db_path, const char *baseline_path,
             "energy", "moved", "run", "base", "design point");
   /* Pass 1: the table (pass 2 prints the details of the regressions). */
   for (int pass = 0; pass < 2; pass++) {
-    FILE *o = pass == 0 ? out : NULL;
     if (pass == 1) {
+      if (out) {
+        qsort(rows, n_rows, sizeof *rows, res_row_cmp);
+        for (size_t k = 0; k < n_rows; k++)
+          res_line(out, rows[k].status, rows[k].b, rows[k].c, rows[k].moved);
+      }
       if (!out || !r.regressed) break;
       fputs("\nregressions:\n", out);
     }
@@ -310,7 +369,9 @@ int res_regress_ex(const char *db_path, const char *baseline_path,
       int c = i == nc ? 1 : j == nb ? -1 : strcmp(mc[i].key, mb[j].key);
       if (c < 0) {
         if (pass == 0) {
-          res_line(o, "new", NULL, mc[i].p, 0);
+          if (out && res_row_add(&rows, &n_rows, &cap_rows, "new", NULL,
+                                 mc[i].p, 0))
+            goto oom;
           r.n_new++;
         }
         i++;
@@ -322,7 +383,9 @@ int res_regress_ex(const char *db_path, const char *baseline_path,
                      res_hash_in((const char(*)[RES_HASH_LEN + 1])all_cur,
                                  n_all, b->point_hash);
         if (pass == 0) {
-          res_line(o, failed ? "FAILED" : "missing", b, NULL, 0);
+          if (out && res_row_add(&rows, &n_rows, &cap_rows,
+                                 failed ? "FAILED" : "missing", b, NULL, 0))
+            goto oom;
           if (failed) r.failed_now++, r.regressed++;
           else r.n_missing++;
         } else if (failed) {
@@ -356,8 +419,12 @@ int res_regress_ex(const char *db_path, const char *baseline_path,
         if (moved) r.moved++;
         if (mapping) r.mapping_changed++;
         if (moved || mapping) r.regressed++;
-        res_line(o, moved ? "REGRESSED" : mapping ? "MAPPING" : "ok", b, cu,
-                 moved);
+        if (out && res_row_add(&rows, &n_rows, &cap_rows,
+                               moved     ? "REGRESSED"
+                               : mapping ? "MAPPING"
+                                         : "ok",
+                               b, cu, moved))
+          goto oom;
       }
       i++;
       j++;
@@ -373,7 +440,12 @@ int res_regress_ex(const char *db_path, const char *baseline_path,
       rc = sim_err_set(err, SIM_EIO, "regress: cannot write the table");
   }
   if (res) *res = r;
+  goto done;
+oom:
+  rc = sim_err_set(err, SIM_ENOMEM, "regress: out of memory");
 done:
+  for (size_t k = 0; k < n_rows; k++) sim_free(rows[k].label);
+  sim_free(rows);
   res_mp_free(mc, nc);
   res_mp_free(mb, nb);
   sim_free(all_cur);
