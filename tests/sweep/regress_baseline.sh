@@ -51,6 +51,16 @@ sqlite3 "$T/fail.db" "UPDATE runs SET status = 'failed', error = 'boom' WHERE id
 sqlite3 "$T/none.db" "UPDATE runs SET point_hash = 'x' || point_hash"
 "$TFSIM" regress --db "$T/none.db" --baseline "$B" >"$T/n.out" 2>"$T/n.err"
 [ $? -eq 1 ] && grep -q "nothing to compare" "$T/n.err" || fail "nothing compared passed"
+# A version 1 baseline (no hashes, no schedules): matched by key, read as
+# it is (not migrated by a reader).
+cp "$B" "$T/v1.db"
+sqlite3 "$T/v1.db" "DROP INDEX runs_point; ALTER TABLE runs DROP COLUMN point_hash;
+  ALTER TABLE runs DROP COLUMN sched_hash; ALTER TABLE runs DROP COLUMN error;
+  PRAGMA user_version = 1"
+"$TFSIM" regress --db "$T/new.db" --baseline "$T/v1.db" --tol 0.001 >"$T/v.out" 2>&1 \
+  || fail "against a version 1 baseline: $(tail -3 "$T/v.out")"
+grep -q "20 compared" "$T/v.out" || fail "v1 baseline: $(tail -1 "$T/v.out")"
+[ "$(sqlite3 "$T/v1.db" "PRAGMA user_version")" -eq 1 ] || fail "regress migrated the baseline"
 # --update accepts the change deliberately and says what it accepted.
 cp "$B" "$T/base.db"
 "$TFSIM" regress --db "$T/map.db" --baseline "$T/base.db" --update >"$T/u.out" 2>&1 \
