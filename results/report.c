@@ -676,6 +676,42 @@ static void res_si(FILE *f, double v, const char *unit) {
   fprintf(f, "%.3g %s%s", v / pre[k].scale, pre[k].prefix, unit);
 }
 
+/* The design points whose latest run failed (a sweep stores their error,
+ * schema 2), as an HTML table; nothing when there is none. */
+static void res_html_failed(res_rep *r, FILE *f) {
+  if (r->db->version < 2) return;
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(
+          r->db->h,
+          "SELECT r.id, r.workload, r.arch_name, r.mapper, r.params, r.error"
+          "  FROM runs r WHERE r.status = 'failed' AND r.point_hash <> ''"
+          "   AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.point_hash ="
+          "                   r.point_hash AND o.status = 'ok')"
+          " ORDER BY r.workload, r.arch_name, r.id",
+          -1, &st, NULL) != SQLITE_OK) {
+    sqlite3_finalize(st);
+    return;
+  }
+  int n = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    if (n++ == 0)
+      fputs("<h2>Failed design points</h2>\n<table border=\"1\" "
+            "cellpadding=\"3\">\n<tr><th>run</th><th>workload</th><th>arch"
+            "</th><th>mapper</th><th>params</th><th>error</th></tr>\n",
+            f);
+    fprintf(f, "<tr><td>%lld</td>", (long long)sqlite3_column_int64(st, 0));
+    for (int c = 1; c <= 5; c++) {
+      const unsigned char *t = sqlite3_column_text(st, c);
+      fputs(c == 4 ? "<td><code>" : "<td>", f);
+      res_html(f, t ? (const char *)t : "");
+      fputs(c == 4 ? "</code></td>" : "</td>", f);
+    }
+    fputs("</tr>\n", f);
+  }
+  if (n) fputs("</table>\n", f);
+  sqlite3_finalize(st);
+}
+
 static int res_write_index(res_rep *r, sim_err *err) {
   FILE *f = res_open_out(r->dir, "report.md", err);
   if (!f) return err ? err->code : SIM_EIO;
@@ -766,10 +802,12 @@ static int res_write_index(res_rep *r, sim_err *err) {
     res_si(f, p->dram_bytes, "B");
     fputs("</td></tr>\n", f);
   }
+  fputs("</table>\n", f);
+  res_html_failed(r, f);
   /* After load, each image notes the size it rendered at and the body
    * how many rendered (a headless browser's --dump-dom shows both:
    * tests/results/report_browser.sh). */
-  fputs("</table>\n<p>Files: <a href=\"report.md\">report.md</a>, <a "
+  fputs("<p>Files: <a href=\"report.md\">report.md</a>, <a "
         "href=\"report.gp\">report.gp</a>, <a href=\"gnuplot.log\">"
         "gnuplot.log</a>.</p>\n"
         "<script>\nwindow.addEventListener('load', function () {\n"

@@ -112,6 +112,10 @@ grep -q "3 run: 1 ok, 2 failed" "$T/f.out" || fail "summary: $(cat "$T/f.out")"
   || fail "failed runs without their error"
 q "$T/f.db" "SELECT error FROM runs WHERE arch_name = 'no-such-arch'" | grep -q "no-such-arch" \
   || fail "error does not name the arch"
+# The report lists the failed points with their errors.
+"$TFSIM" report --db "$T/f.db" --out "$T/frep" >/dev/null 2>&1 || fail "report with failures"
+grep -q "Failed design points" "$T/frep/index.html" && grep -q "no-such-arch: no such file" "$T/frep/index.html" \
+  || fail "failed points not in index.html"
 # Failed points count as done; --retry-failed runs them again.
 "$TFSIM" sweep "$T/fail.yaml" --db "$T/f.db" >"$T/f2.out" 2>&1
 grep -q "3 already done" "$T/f2.out" || fail "failed points re-run: $(cat "$T/f2.out")"
