@@ -28,6 +28,14 @@ bars=$(grep -vc '^#' "$T/rep/runs.dat")
 [ "$bars" -eq "$pts" ] || fail "runs.dat has $bars bars for $pts design points"
 ebars=$(grep -v '^#' "$T/rep/energy.dat" | grep -vc '^run ')
 [ "$ebars" -eq "$pts" ] || fail "energy.dat has $ebars bars for $pts design points"
+# The drawing itself: each plot of bars names every design point once on
+# its axis (gnuplot's SVG writes one <text> per tic label).
+grep -v '^#' "$T/rep/runs.dat" | sed 's/^[0-9]* "\(.*\)" .*/\1/' > "$T/labels"
+for svg in latency util energy; do
+  drawn=$(grep -o '<text>[^<]*</text>' "$T/rep/$svg.svg" | sed 's/<[^>]*>//g' \
+          | grep -cxFf "$T/labels")
+  [ "$drawn" -eq "$pts" ] || fail "$svg.svg draws $drawn bars for $pts design points"
+done
 # No empty component in the legend.
 head -2 "$T/rep/energy.dat" | grep -q '"static"' && fail "an empty component is drawn"
 nfig=$(ls "$T/rep"/*.svg | wc -l)
