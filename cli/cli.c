@@ -42,7 +42,7 @@ int cli_parse(cli_cmd *c, int argc, char **argv, sim_err *err) {
       return 1;
     }
     if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
-      if (c->n_pos >= c->n_pos_max || c->n_pos >= 8)
+      if (c->n_pos >= c->n_pos_max || c->n_pos >= CLI_MAX_POS)
         return sim_err_set(err, SIM_EINVAL,
                            "%s: unexpected argument '%s' (see tfsim %s "
                            "--help)", c->name, a, c->name);

@@ -16,6 +16,7 @@
 typedef enum cli_kind { CLI_FLAG, CLI_STR, CLI_INT, CLI_MULTI } cli_kind;
 
 #define CLI_MAX_MULTI 64
+#define CLI_MAX_POS 256
 
 typedef struct cli_opt {
   const char *name; /* "--arch" */
@@ -36,7 +37,7 @@ typedef struct cli_cmd {
   const char *summary; /* what it does */
   cli_opt *opts;       /* terminated by name == NULL */
   int n_pos_max;       /* positional arguments allowed */
-  const char *pos[8];
+  const char *pos[CLI_MAX_POS];
   int n_pos;
 } cli_cmd;
 
@@ -61,6 +62,7 @@ int cmd_run(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 int cmd_validate(int argc, char **argv);

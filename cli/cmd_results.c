@@ -1,9 +1,10 @@
 /*
- * cmd_results.c — `tfsim report`, `tfsim regress` and `tfsim sweep` (the
- * latter not built yet: it says so and exits 2).
+ * cmd_results.c — `tfsim report` and `tfsim regress` (`tfsim sweep` and
+ * `tfsim merge` are in cmd_sweep.c).
  */
 #include <math.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "results/res.h"
@@ -40,12 +41,17 @@ int cmd_regress(int argc, char **argv) {
        .help = "baseline database (required)"},
       {.name = "--tol", .kind = CLI_STR, .meta = "PCT",
        .help = "tolerance in percent (default 1)"},
+      {.name = "--update", .kind = CLI_FLAG,
+       .help = "after printing what changed, replace the baseline with "
+               "a copy of --db (deliberately accept the changes)"},
       {0}};
   cli_cmd c = {.name = "regress",
-               .usage = "regress --db FILE --baseline FILE [--tol PCT]",
-               .summary = "Compares cycles, latency and energy of the latest "
-                          "run of each design point with a baseline "
-                          "database; exits 1 on a regression.",
+               .usage = "regress --db FILE --baseline FILE [--tol PCT] "
+                        "[--update]",
+               .summary = "Compares every metric and the schedule of the "
+                          "latest run of each design point (matched by "
+                          "hash) with a baseline database; exits 1 on a "
+                          "regression or when nothing could be compared.",
                .opts = opts};
   sim_err err = {0};
   int rc = cli_parse(&c, argc, argv, &err);
@@ -63,30 +69,30 @@ int cmd_regress(int argc, char **argv) {
       return cli_usage_error(&c, "--tol: '%s' is not a percentage >= 0",
                              cli_get(&c, "--tol")->str);
   }
-  int n_reg = 0;
-  rc = res_regress(cli_get(&c, "--db")->str, cli_get(&c, "--baseline")->str,
-                   tol, stdout, &n_reg, &err);
+  const char *db = cli_get(&c, "--db")->str;
+  const char *bl = cli_get(&c, "--baseline")->str;
+  int update = cli_get(&c, "--update")->seen;
+  if (update && access(bl, F_OK) != 0) {
+    if ((rc = res_snapshot(db, bl, &err))) return cli_fail(&err);
+    printf("baseline %s created from %s\n", bl, db);
+    return 0;
+  }
+  res_regress_result r;
+  rc = res_regress_ex(db, bl, tol, stdout, &r, &err);
   if (rc) return cli_fail(&err);
-  return n_reg ? 1 : 0;
-}
-
-int cmd_sweep(int argc, char **argv) {
-  cli_opt opts[] = {
-      {.name = "--jobs", .kind = CLI_INT, .meta = "N", .help = "parallel jobs"},
-      {.name = "--db", .kind = CLI_STR, .meta = "FILE", .help = "database"},
-      {.name = "--shard", .kind = CLI_STR, .meta = "I/N",
-       .help = "run shard I of N (by design-point hash)"},
-      {0}};
-  cli_cmd c = {.name = "sweep",
-               .usage = "sweep SWEEP.yaml [--jobs N] [--db FILE] "
-                        "[--shard I/N]",
-               .summary = "Runs every design point of a sweep (not built "
-                          "yet).",
-               .opts = opts, .n_pos_max = 1};
-  sim_err err = {0};
-  int rc = cli_parse(&c, argc, argv, &err);
-  if (rc == 1) return 0;
-  if (rc) return cli_fail(&err);
-  fprintf(stderr, "tfsim: sweep: not built yet\n");
-  return 2;
+  if (update) {
+    if ((rc = res_snapshot(db, bl, &err))) return cli_fail(&err);
+    printf("baseline %s updated from %s: %d regressed points accepted (%d "
+           "moved, %d mapping changed, %d failed), %d new points added, %d "
+           "missing points dropped\n",
+           bl, db, r.regressed, r.moved, r.mapping_changed, r.failed_now,
+           r.n_new, r.n_missing);
+    return 0;
+  }
+  if (r.compared == 0) {
+    fprintf(stderr, "tfsim: regress: nothing to compare: no design point "
+            "of %s is in %s\n", db, bl);
+    return 1;
+  }
+  return r.regressed ? 1 : 0;
 }

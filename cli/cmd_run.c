@@ -25,58 +25,13 @@
 #include "cli.h"
 #include "mappers/map.h"
 #include "results/res.h"
+#include "sweep/sweep.h"
 #include "workloads/wl.h"
-
-static int cmp_cstr(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
 
 static char *run_params_json(const wl_model *m, const wl_opts *o,
                              const cli_opt *sets, const cli_opt *map_opt) {
-  json_t *j = json_object();
-  json_t *js = json_array();
-  if (!j || !js) {
-    json_decref(j);
-    json_decref(js);
-    return NULL;
-  }
-  json_object_set_new(j, "model", json_string(m->name));
-  json_object_set_new(j, "phase", json_string(wl_phase_name(o->phase)));
-  json_object_set_new(j, "batch", json_integer((json_int_t)o->batch));
-  /* Only the options that define this design point: a decode step has no
-   * prompt (unless encoder-decoder), a prefill no generation, a ViT no
-   * sequence option. */
-  if (m->arch != WL_ARCH_VIT &&
-      (o->phase == WL_PREFILL || m->arch == WL_ARCH_ENCDEC))
-    json_object_set_new(j, "seq", json_integer((json_int_t)o->seq));
-  json_object_set_new(j, "kv", json_integer((json_int_t)o->kv));
-  if (o->phase == WL_DECODE)
-    json_object_set_new(j, "gen", json_integer((json_int_t)o->gen));
-  json_object_set_new(j, "scope", json_string(wl_scope_name(o->scope)));
-  json_object_set_new(j, "precision", json_string(wl_precision_name(o->prec)));
-  json_object_set_new(j, "attention", json_string(wl_attn_form_name(o->form)));
-  /* Sorted, so the same overrides in another order are the same design
-   * point (results/ keys runs by their options). */
-  const char *sorted[CLI_MAX_MULTI];
-  int ns = sets->n_multi;
-  memcpy(sorted, sets->multi, (size_t)ns * sizeof sorted[0]);
-  qsort(sorted, (size_t)ns, sizeof sorted[0], cmp_cstr);
-  for (int i = 0; i < ns; i++) json_array_append_new(js, json_string(sorted[i]));
-  json_object_set_new(j, "set", js);
-  /* Mapper options define the design point too; absent when none is
-   * given, so runs without them keep their parameters. */
-  if (map_opt->n_multi) {
-    json_t *jm = json_array();
-    ns = map_opt->n_multi;
-    memcpy(sorted, map_opt->multi, (size_t)ns * sizeof sorted[0]);
-    qsort(sorted, (size_t)ns, sizeof sorted[0], cmp_cstr);
-    for (int i = 0; i < ns; i++)
-      json_array_append_new(jm, json_string(sorted[i]));
-    json_object_set_new(j, "map_opt", jm);
-  }
-  char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
-  json_decref(j);
-  return s;
+  return sweep_params_json(m, o, sets->multi, (size_t)sets->n_multi,
+                           map_opt->multi, (size_t)map_opt->n_multi);
 }
 
 /* The options `run` and `map` share (the workload and the mapping). */
@@ -288,6 +243,8 @@ int cmd_run(int argc, char **argv) {
       (rc = mcu_check_flash(&rep, am.cfg.path, &err)))
     goto fail;
   if ((rc = sim_cfg_dump(&am.cfg, &yaml, &err))) goto fail;
+  char sched_hash[RES_HASH_LEN + 1];
+  if ((rc = res_sched_hash(&sched, sched_hash, &err))) goto fail;
   if (o_sched->seen) {
     json_t *j = json_pack("{s:s}", "schedule", o_sched->str);
     params = j ? json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
@@ -305,6 +262,7 @@ int cmd_run(int argc, char **argv) {
   meta.mapper = used_mapper;
   meta.params_json = params;
   meta.cmdline = cmdline;
+  meta.sched_hash = sched_hash;
   if (cli_get(&c, "--ops")->seen) meta.flags |= RES_F_JSON_OPS;
   if (cli_get(&c, "--no-ops")->seen) meta.flags |= RES_F_DB_NO_OPS;
   if (db && (rc = res_write_run(db, &meta, &rep, &meta.run_id, &err)))

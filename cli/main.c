@@ -2,8 +2,8 @@
  * main.c — the tfsim command: dispatch to subcommands (DESIGN.md section 8,
  * a contract that scripts depend on).
  *
- *   tfsim run | map | trace | sweep | report | regress | validate | list
- *         | search
+ *   tfsim run | map | trace | sweep | merge | report | regress | validate
+ *         | list | search
  *
  * Exit status: 0 success, 1 a failure that is not the input's fault (or a
  * validation/regression that did not pass), 2 bad input.
@@ -21,7 +21,8 @@ static const struct {
     {"run", cmd_run, "run a model (or a stored schedule) on an architecture"},
     {"map", cmd_map, "map a model onto an architecture: the schedule as JSON"},
     {"trace", cmd_trace, "replay a memory trace on a DRAM architecture"},
-    {"sweep", cmd_sweep, "run a design-space sweep (not built yet)"},
+    {"sweep", cmd_sweep, "run a design-space sweep (resumable, sharded)"},
+    {"merge", cmd_merge, "combine sweep shard databases into one"},
     {"report", cmd_report, "draw plots from a results database"},
     {"regress", cmd_regress, "compare a database with a baseline"},
     {"validate", cmd_validate, "compare published results with ours"},

@@ -34,10 +34,12 @@
  * res_why_not (e.g. "Permission denied" for a new file in a read-only
  * directory), not SQLite's last errno, which may name another file.
  *
- * Schema versions only grow.  Version 2 added the buffers table; a file of
- * version 1 opened for writing is migrated in one transaction
- * (res_migrate), opened for reading it is read as it is (no buffers).  A
- * file written by a newer tfsim is never touched.
+ * Schema versions only grow.  Version 2 added the buffers table (the
+ * memory planner's placement, for memory timelines) and runs.point_hash,
+ * runs.sched_hash and runs.error (sweeps, regress).  A file of version 1
+ * opened for writing is migrated in one transaction (res_migrate); opened
+ * for reading it is read as it is (db->version 1: readers leave out what
+ * it lacks).  A file written by a newer tfsim is never touched.
  */
 #include "resInt.h"
 
@@ -144,7 +146,8 @@ static const char res_schema_v1[] =
     "   GROUP BY run_id, component;\n";
 
 /* Version 2: the planned buffers of a run (classes with a memory planner:
- * mcu), for the memory timeline of `tfsim report`. */
+ * mcu), for the memory timeline of `tfsim report`; and the sweep columns
+ * of runs. */
 static const char res_schema_v2[] =
     "CREATE TABLE buffers (\n"
     "  run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
@@ -157,7 +160,14 @@ static const char res_schema_v2[] =
     "  last_op  INTEGER NOT NULL,\n"
     "  at_peak  INTEGER NOT NULL,\n"
     "  PRIMARY KEY (run_id, idx)\n"
-    ") STRICT, WITHOUT ROWID;\n";
+    ") STRICT, WITHOUT ROWID;\n"
+    /* sweeps: the design point's hash (sweep/), the hash of the schedule
+     * the run executed (a changed mapping shows in regress even when its
+     * cost did not) and the error of a failed run */
+    "ALTER TABLE runs ADD COLUMN point_hash TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE runs ADD COLUMN sched_hash TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE runs ADD COLUMN error TEXT NOT NULL DEFAULT '';\n"
+    "CREATE INDEX runs_point ON runs(point_hash, status);\n";
 
 /* res_schema_steps[v - 1] takes a database from version v - 1 to v: a new
  * file runs them all, an older file the ones it lacks (res_migrate). */
@@ -232,8 +242,9 @@ void res__rollback(res_db *db) {
 static const char *const res_stmt_sql[RES_ST_COUNT] = {
     [RES_ST_INS_RUN] =
         "INSERT INTO runs (tfsim_version, arch_name, arch_class, arch_yaml,"
-        " workload, mapper, params, cmdline, status, clock)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        " workload, mapper, params, cmdline, status, clock, point_hash,"
+        " sched_hash, error)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [RES_ST_INS_METRIC] =
         "INSERT INTO metrics (run_id, key, value, unit, source)"
         " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (run_id, key) DO NOTHING",
@@ -417,7 +428,7 @@ static int res_migrate(res_db *db, sim_err *err) {
 
 /* Checks version and application id; creates the schema when asked. */
 static int res_check_schema(res_db *db, int mode, sim_err *err) {
-  for (int attempt = 0; attempt < 2; attempt++) {
+  for (int attempt = 0; attempt < 3; attempt++) {
     int64_t ver = 0, app = 0;
     int rc = res_pragma_int(db, "PRAGMA user_version", &ver, err);
     if (rc) return rc;
@@ -438,10 +449,21 @@ static int res_check_schema(res_db *db, int mode, sim_err *err) {
       return sim_err_set(err, SIM_ESCHEMA,
                          "%s: bad schema version %lld", db->path,
                          (long long)ver);
-    if (ver == RES_SCHEMA_VERSION) return 0;
+    if (ver == RES_SCHEMA_VERSION) {
+      db->version = (int)ver;
+      return 0;
+    }
     /* An older version: a reader reads it as it is (what it lacks reads
      * as empty), a writer migrates it. */
-    if (ver > 0) return mode == RES__RO ? 0 : res_migrate(db, err);
+    if (ver > 0 && mode == RES__RO) {
+      db->version = (int)ver;
+      return 0;
+    }
+    if (ver > 0) {
+      rc = res_migrate(db, err);
+      if (rc == 0) db->version = RES_SCHEMA_VERSION;
+      return rc;
+    }
     /* ver == 0: an empty (or foreign) file. */
     if (mode == RES__RO)
       return sim_err_set(err, SIM_ESCHEMA,
@@ -449,6 +471,7 @@ static int res_check_schema(res_db *db, int mode, sim_err *err) {
                          "version)",
                          db->path);
     rc = res_create_schema(db, err);
+    if (rc == 0) db->version = RES_SCHEMA_VERSION;
     if (rc <= 0) return rc;
     /* rc == 1: another process created it; check what it wrote. */
   }
@@ -578,7 +601,13 @@ int res__open(const char *path, int mode, res_db **out, sim_err *err) {
     }
     rc = res_set_wal(db, err);
     if (rc) goto fail;
-    rc = res__exec(db, "PRAGMA synchronous=NORMAL", err,
+    /* NORMAL: a commit appends to the WAL without fsync (a power cut
+     * may lose the last runs, never corrupt the file); the fsyncs come
+     * at checkpoints, which a larger autocheckpoint (4000 pages, 16 MB
+     * of WAL, folded back on close) makes rarer: a sweep writes a run
+     * in well under a millisecond (tests/bench/bench_sweep.c). */
+    rc = res__exec(db, "PRAGMA synchronous=NORMAL; "
+                   "PRAGMA wal_autocheckpoint=4000", err,
                    "cannot set synchronous");
     if (rc) goto fail;
   }
@@ -614,11 +643,15 @@ const char *res_db_path(const res_db *db) { return db ? db->path : NULL; }
 /* Design points (report, regress)                                        */
 /* ---------------------------------------------------------------------- */
 
-static const char res_latest_sql[] =
+/* The latest ok run of each design point: grouped by (arch, workload,
+ * mapper, params), or with by_hash by point_hash where a run has one (two
+ * sweep points may share a key: an arch given by preset name and by
+ * path).  %s: the grouping, then the hash columns (v1: ''). */
+static const char res_latest_fmt[] =
     "WITH latest AS (\n"
     "  SELECT max(id) AS id FROM runs\n"
     "   WHERE status = 'ok' AND arch_class <> 'validate'\n"
-    "   GROUP BY arch_name, workload, mapper, params)\n"
+    "   GROUP BY %s)\n"
     "SELECT r.id, r.arch_name, r.workload, r.mapper, r.params,\n"
     "  (SELECT value FROM metrics m WHERE m.run_id = r.id AND m.key = "
     "'cycles'),\n"
@@ -629,7 +662,8 @@ static const char res_latest_sql[] =
     "  (SELECT value FROM metrics m WHERE m.run_id = r.id AND m.key = "
     "'util'),\n"
     "  (SELECT value FROM metrics m WHERE m.run_id = r.id AND m.key = "
-    "'dram_bytes')\n"
+    "'dram_bytes'),\n"
+    "  %s\n"
     "  FROM runs r JOIN latest l ON r.id = l.id\n"
     " ORDER BY r.arch_name, r.workload, r.mapper, r.params";
 
@@ -651,18 +685,33 @@ void res__points_free(res__point *p, size_t n) {
     sim_free(p[i].workload);
     sim_free(p[i].mapper);
     sim_free(p[i].params);
+    sim_free(p[i].point_hash);
+    sim_free(p[i].sched_hash);
   }
   sim_free(p);
 }
 
 int res__latest_points(res_db *db, res__point **out, size_t *n,
                        sim_err *err) {
+  return res__latest_points_by(db, 0, out, n, err);
+}
+
+int res__latest_points_by(res_db *db, int by_hash, res__point **out,
+                          size_t *n, sim_err *err) {
   *out = NULL;
   *n = 0;
   sqlite3_stmt *st = NULL;
   res__point *v = NULL;
   size_t len = 0, cap = 0;
-  int rc = sqlite3_prepare_v2(db->h, res_latest_sql, -1, &st, NULL);
+  char sql[2048];
+  int v2 = db->version >= 2;
+  snprintf(sql, sizeof sql, res_latest_fmt,
+           v2 && by_hash
+               ? "CASE WHEN point_hash <> '' THEN point_hash ELSE "
+                 "json_array(arch_name, workload, mapper, params) END"
+               : "arch_name, workload, mapper, params",
+           v2 ? "r.point_hash, r.sched_hash" : "'', ''");
+  int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
   if (rc != SQLITE_OK) return res__sqlerr(db, rc, err, "cannot read runs");
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     if (len == cap) {
@@ -679,7 +728,11 @@ int res__latest_points(res_db *db, res__point **out, size_t *n,
     p->workload = res_col_dup(st, 2);
     p->mapper = res_col_dup(st, 3);
     p->params = res_col_dup(st, 4);
-    if (!p->arch || !p->workload || !p->mapper || !p->params) goto oom;
+    p->point_hash = res_col_dup(st, 10);
+    p->sched_hash = res_col_dup(st, 11);
+    if (!p->arch || !p->workload || !p->mapper || !p->params ||
+        !p->point_hash || !p->sched_hash)
+      goto oom;
     p->cycles = res_col_real(st, 5);
     p->latency_s = res_col_real(st, 6);
     p->energy_j = res_col_real(st, 7);

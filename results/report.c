@@ -99,8 +99,21 @@ static void res_params_short(res_str *b, const char *params,
   int first = 1;
   json_object_foreach(o, k, v) {
     if (!strcmp(k, "model") || (only && !json_object_get(only, k))) continue;
+    /* Nothing said is nothing shown: no "set=[]", no "kv=0". */
+    if (json_is_array(v) && json_array_size(v) == 0) continue;
+    if (!strcmp(k, "kv") && json_is_integer(v) && json_integer_value(v) == 0)
+      continue;
     if (!first) res_str_add(b, ",");
     first = 0;
+    if (json_is_array(v)) { /* set, map_opt: their k=v items, as given */
+      size_t i;
+      json_t *e;
+      json_array_foreach(v, i, e) {
+        if (i) res_str_add(b, ",");
+        res_str_add(b, json_is_string(e) ? json_string_value(e) : "?");
+      }
+      continue;
+    }
     res_str_add(b, k);
     res_str_add(b, "=");
     if (json_is_string(v)) {
@@ -199,6 +212,15 @@ static json_t *res_params_varying(const res__point *p, size_t n) {
   for (size_t i = 0; i < n; i++) json_decref(o[i]);
   sim_free(o);
   return vary;
+}
+
+static int res_point_wl_cmp(const void *a, const void *b) {
+  const res__point *x = a, *y = b;
+  int c = strcmp(x->workload, y->workload);
+  if (!c) c = strcmp(x->arch, y->arch);
+  if (!c) c = strcmp(x->mapper, y->mapper);
+  if (!c) c = strcmp(x->params, y->params);
+  return c;
 }
 
 /* mkdir -p. */
@@ -396,15 +418,29 @@ static int res_write_energy(res_rep *r, sim_err *err) {
              "of runs.dat\n",
           r->db_path);
   fputs("run label", f);
-  if (r->n_comps == 0) fputs(" \"total\"", f);
-  for (size_t k = 0; k < r->n_comps; k++) fprintf(f, " \"%s\"", r->comps[k]);
-  fputc('\n', f);
   size_t nc = r->n_comps ? r->n_comps : 1;
+  /* A component with no energy in any run (static 0 J) is left out: an
+   * empty legend entry says nothing.  The total column stays when it is
+   * all there is. */
+  char *keep = sim_calloc(nc, 1);
+  if (!keep) {
+    fclose(f);
+    return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  }
+  for (size_t k = 0; k < nc; k++)
+    for (size_t i = 0; i < r->n && !keep[k]; i++)
+      keep[k] = r->n_comps == 0 || r->e_j[i * nc + k] != 0;
+  if (r->n_comps == 0) fputs(" \"total\"", f);
+  for (size_t k = 0; k < r->n_comps; k++)
+    if (keep[k]) fprintf(f, " \"%s\"", r->comps[k]);
+  fputc('\n', f);
   for (size_t i = 0; i < r->n; i++) {
     fprintf(f, "%lld \"%s\"", (long long)r->pt[i].run_id, r->labels[i]);
-    for (size_t k = 0; k < nc; k++) res_dat_num(f, r->e_j[i * nc + k]);
+    for (size_t k = 0; k < nc; k++)
+      if (keep[k]) res_dat_num(f, r->e_j[i * nc + k]);
     fputc('\n', f);
   }
+  sim_free(keep);
   return res_close_out(f, r->dir, "energy.dat", err);
 }
 
@@ -714,6 +750,63 @@ static void res_g(FILE *f, double v) {
   else fputs("-", f);
 }
 
+/* v in the SI prefix that suits its magnitude: "2.14 ms", "68 uJ",
+ * "1.05 GB" ("-" when not finite). */
+static void res_si(FILE *f, double v, const char *unit) {
+  static const struct {
+    double scale;
+    const char *prefix;
+  } pre[] = {{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}, {1, ""},
+             {1e-3, "m"}, {1e-6, "u"}, {1e-9, "n"}, {1e-12, "p"}};
+  if (!isfinite(v)) {
+    fputs("-", f);
+    return;
+  }
+  if (v == 0) {
+    fprintf(f, "0 %s", unit);
+    return;
+  }
+  size_t k = 0;
+  while (k + 1 < sizeof pre / sizeof pre[0] && fabs(v) < pre[k].scale) k++;
+  fprintf(f, "%.3g %s%s", v / pre[k].scale, pre[k].prefix, unit);
+}
+
+/* The design points whose latest run failed (a sweep stores their error,
+ * schema 2), as an HTML table; nothing when there is none. */
+static void res_html_failed(res_rep *r, FILE *f) {
+  if (r->db->version < 2) return;
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(
+          r->db->h,
+          "SELECT r.id, r.workload, r.arch_name, r.mapper, r.params, r.error"
+          "  FROM runs r WHERE r.status = 'failed' AND r.point_hash <> ''"
+          "   AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.point_hash ="
+          "                   r.point_hash AND o.status = 'ok')"
+          " ORDER BY r.workload, r.arch_name, r.id",
+          -1, &st, NULL) != SQLITE_OK) {
+    sqlite3_finalize(st);
+    return;
+  }
+  int n = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    if (n++ == 0)
+      fputs("<h2>Failed design points</h2>\n<table border=\"1\" "
+            "cellpadding=\"3\">\n<tr><th>run</th><th>workload</th><th>arch"
+            "</th><th>mapper</th><th>params</th><th>error</th></tr>\n",
+            f);
+    fprintf(f, "<tr><td>%lld</td>", (long long)sqlite3_column_int64(st, 0));
+    for (int c = 1; c <= 5; c++) {
+      const unsigned char *t = sqlite3_column_text(st, c);
+      fputs(c == 4 ? "<td><code>" : "<td>", f);
+      res_html(f, t ? (const char *)t : "");
+      fputs(c == 4 ? "</code></td>" : "</td>", f);
+    }
+    fputs("</tr>\n", f);
+  }
+  if (n) fputs("</table>\n", f);
+  sqlite3_finalize(st);
+}
+
 static int res_write_index(res_rep *r, sim_err *err) {
   FILE *f = res_open_out(r->dir, "report.md", err);
   if (!f) return err ? err->code : SIM_EIO;
@@ -796,7 +889,7 @@ static int res_write_index(res_rep *r, sim_err *err) {
             (long long)r->tl[i], (long long)r->tl[i]);
   fputs("<h2>Runs</h2>\n<table border=\"1\" cellpadding=\"3\">\n<tr><th>run"
         "</th><th>workload</th><th>arch</th><th>mapper</th><th>params</th>"
-        "<th>cycles</th><th>latency_s</th><th>energy_j</th><th>util</th>"
+        "<th>cycles</th><th>latency</th><th>energy</th><th>util</th>"
         "<th>dram_bytes</th></tr>\n",
         f);
   for (size_t i = 0; i < r->n; i++) {
@@ -812,18 +905,34 @@ static int res_write_index(res_rep *r, sim_err *err) {
     fputs("</code></td><td>", f);
     res_g(f, p->cycles);
     fputs("</td><td>", f);
-    res_g(f, p->latency_s);
+    res_si(f, p->latency_s, "s");
     fputs("</td><td>", f);
-    res_g(f, p->energy_j);
+    res_si(f, p->energy_j, "J");
     fputs("</td><td>", f);
-    res_g(f, p->util);
+    if (isfinite(p->util)) fprintf(f, "%.3g %%", p->util * 100);
+    else fputs("-", f);
     fputs("</td><td>", f);
-    res_g(f, p->dram_bytes);
+    res_si(f, p->dram_bytes, "B");
     fputs("</td></tr>\n", f);
   }
-  fputs("</table>\n<p>Files: <a href=\"report.md\">report.md</a>, <a "
+  fputs("</table>\n", f);
+  res_html_failed(r, f);
+  /* After load, each image notes the size it rendered at and the body
+   * how many rendered (a headless browser's --dump-dom shows both:
+   * tests/results/report_browser.sh). */
+  fputs("<p>Files: <a href=\"report.md\">report.md</a>, <a "
         "href=\"report.gp\">report.gp</a>, <a href=\"gnuplot.log\">"
-        "gnuplot.log</a>.</p>\n</body></html>\n",
+        "gnuplot.log</a>.</p>\n"
+        "<script>\nwindow.addEventListener('load', function () {\n"
+        "  var ok = 0, imgs = document.images;\n"
+        "  for (var i = 0; i < imgs.length; i++) {\n"
+        "    var w = imgs[i].naturalWidth, h = imgs[i].naturalHeight;\n"
+        "    imgs[i].setAttribute('data-size', w + 'x' + h);\n"
+        "    if (imgs[i].complete && w > 0 && h > 0) ok++;\n"
+        "  }\n"
+        "  document.body.setAttribute('data-images-rendered',\n"
+        "                             ok + '/' + imgs.length);\n"
+        "});\n</script>\n</body></html>\n",
         f);
   return res_close_out(f, r->dir, "index.html", err);
 }
@@ -855,6 +964,9 @@ int res_report(const char *db_path, const char *out_dir, sim_err *err) {
     goto done;
   }
   r.n = kept;
+  /* Runs grouped by workload (then arch, mapper, options), so the bars
+   * of one workload stand together. */
+  qsort(r.pt, r.n, sizeof *r.pt, res_point_wl_cmp);
   r.labels = sim_calloc(r.n, sizeof *r.labels);
   if (!r.labels) goto oom;
   unsigned mask = res_label_varying(r.pt, r.n);

@@ -20,7 +20,7 @@
  *
  * Errors: every function returns 0 or a negative SIM_E* code, and fills
  * err (if non-NULL) with one line that starts with the database path:
- *   "runs.db: schema version 7 is newer than this tfsim supports (1)".
+ *   "runs.db: schema version 7 is newer than this tfsim supports (2)".
  *
  * Ownership: res_db_open creates a handle that res_db_close frees
  * (res_db_close(NULL) is a no-op).  A handle belongs to one thread; open
@@ -53,7 +53,7 @@ extern "C" {
 
 typedef struct res_db res_db;
 
-/* Opens (creating it and schema v1 if the file is new or empty) the
+/* Opens (creating it and the schema if the file is new or empty) the
  * results database at path, read-write, WAL mode, busy timeout.  *out is
  * set to NULL first.  Errors:
  *   SIM_EIO      the path cannot be created or written (names the path),
@@ -95,7 +95,27 @@ typedef struct res_run_meta {
   const char *status;        /* NULL: "ok"; else "failed", ...            */
   int64_t run_id;            /* res_report_json prints "run_id" if > 0    */
   unsigned flags;            /* RES_F_*                                   */
+  /* Appended with schema version 2 (sweeps). */
+  const char *point_hash;    /* the design point's hash (sweep), or NULL  */
+  const char *sched_hash;    /* res_sched_hash of the schedule run        */
+  const char *error;         /* a failed run: its one-line error          */
 } res_run_meta;
+
+/* A hash as stored in runs.point_hash and runs.sched_hash: 16 lower-case
+ * hex digits of the 64-bit FNV-1a hash of some bytes, and a NUL. */
+#define RES_HASH_LEN 16
+void res_hash_hex(const void *data, size_t n, char out[RES_HASH_LEN + 1]);
+/* The hash of the schedule's JSON (res_sched_write_json): two runs whose
+ * schedules hash equal ran the same mapping. */
+int res_sched_hash(const sim_sched *s, char out[RES_HASH_LEN + 1],
+                   sim_err *err);
+/* The distinct point_hash values of db's runs (ok_only: of its ok runs
+ * only), sorted (strcmp), as one sim_malloc'd array of *n entries that the
+ * caller frees with sim_free; *out is NULL when there is none.  A sweep
+ * skips these points. */
+int res_point_hashes(res_db *db, int ok_only,
+                     char (**out)[RES_HASH_LEN + 1], size_t *n,
+                     sim_err *err);
 
 /* Writes one run: a runs row, metrics rows (headline numbers cycles,
  * latency_s, energy_j, util, dram_bytes; every report metric; every
@@ -121,6 +141,13 @@ int res_write_validation(res_db *db, const sim_val_table *t, int64_t *run_id,
  * number of runs copied. */
 int res_merge(res_db *db, const char *src_path, int64_t *n_runs,
               sim_err *err);
+/* res_merge without duplicates: a run of src is skipped (counted in
+ * *n_dup, may be NULL) when db already holds a run of the same design
+ * point hash and status, or, for a run without a hash, one with the same
+ * time, arch, workload, mapper, params and status (the same run merged
+ * twice).  res_merge is this function. */
+int res_merge_dedup(res_db *db, const char *src_path, int64_t *n_runs,
+                    int64_t *n_dup, sim_err *err);
 
 /* ---------------------------------------------------------------------- */
 /* JSON (--json)                                                          */
@@ -212,6 +239,34 @@ int res_timeline_plot(const sim_report *rep, const char *path,
  * does not exist), SIM_EIO, SIM_ESCHEMA. */
 int res_regress(const char *db_path, const char *baseline_path,
                 double tol_pct, FILE *out, int *n_regressions, sim_err *err);
+
+/* What res_regress_ex found. */
+typedef struct res_regress_result {
+  int compared;        /* design points in both databases                 */
+  int regressed;       /* points with any of the three below              */
+  int moved;           /* ... a metric beyond tolerance (or gone)          */
+  int mapping_changed; /* ... a different schedule hash                    */
+  int failed_now;      /* ... ok in the baseline, only failed runs now     */
+  int n_new, n_missing;
+  int metrics_compared; /* metric values compared, over all points         */
+} res_regress_result;
+
+/* res_regress over every metric, matching design points by their hash
+ * (runs.point_hash; by key where a run has none).  For each point in both:
+ * every metric of the baseline run against the same metric of the current
+ * one (a change beyond tol_pct, or a metric gone, is a regression), and
+ * the schedule hashes (a different mapping is a regression even when its
+ * cost did not move).  A baseline point whose current runs all failed is
+ * a regression ("FAILED").  Prints the table and the detail of every
+ * regression to out (may be NULL); r may be NULL. */
+int res_regress_ex(const char *db_path, const char *baseline_path,
+                   double tol_pct, FILE *out, res_regress_result *r,
+                   sim_err *err);
+
+/* Writes a compact copy of the database at src_path to dst_path
+ * (VACUUM INTO a temporary file, then rename: dst is replaced whole or
+ * not at all).  How a baseline is refreshed (`regress --update`). */
+int res_snapshot(const char *src_path, const char *dst_path, sim_err *err);
 
 #ifdef __cplusplus
 }

@@ -68,6 +68,7 @@ struct res_db {
   sqlite3 *h;
   char *path;
   int readonly;
+  int version; /* schema version of the file (1 only when read-only) */
   sqlite3_stmt *st[RES_ST_COUNT];
 };
 
@@ -123,6 +124,7 @@ const char *res__kind_name(sim_stat_kind k);
 typedef struct res__point {
   int64_t run_id;
   char *arch, *workload, *mapper, *params; /* sim_malloc'd */
+  char *point_hash, *sched_hash;           /* "" when not stored */
   double cycles, latency_s, energy_j, util, dram_bytes; /* NAN if absent */
 } res__point;
 
@@ -131,6 +133,9 @@ typedef struct res__point {
  * freed with res__points_free. */
 int res__latest_points(res_db *db, res__point **out, size_t *n,
                        sim_err *err);
+/* The same, grouped by point_hash where runs have one (regress). */
+int res__latest_points_by(res_db *db, int by_hash, res__point **out,
+                          size_t *n, sim_err *err);
 void res__points_free(res__point *p, size_t n);
 /* scaling.c: the text of scaling.dat (speedup over mapper unfused and
  * 2D/1D utilisation by seq), sim_malloc'd, or *out = NULL when no point

@@ -74,6 +74,9 @@ static int res_run_row(res_db *db, const res_run_meta *m, const char *params,
   if (!rc) rc = res__bind_text(st, 8, m->cmdline);
   if (!rc) rc = res__bind_text(st, 9, status);
   if (!rc) rc = res__bind_text(st, 10, clock);
+  if (!rc) rc = res__bind_text(st, 11, m->point_hash);
+  if (!rc) rc = res__bind_text(st, 12, m->sched_hash);
+  if (!rc) rc = res__bind_text(st, 13, m->error);
   rc = res_step(db, st, rc, err, "runs row");
   if (rc) return rc;
   *run = sqlite3_last_insert_rowid(db->h);
@@ -360,7 +363,13 @@ static const char *const res_merge_sql[] = {
 
 int res_merge(res_db *db, const char *src_path, int64_t *n_runs,
               sim_err *err) {
+  return res_merge_dedup(db, src_path, n_runs, NULL, err);
+}
+
+int res_merge_dedup(res_db *db, const char *src_path, int64_t *n_runs,
+                    int64_t *n_dup, sim_err *err) {
   if (n_runs) *n_runs = 0;
+  if (n_dup) *n_dup = 0;
   if (!db || !src_path)
     return sim_err_set(err, SIM_EINVAL, "res_merge: db or path is NULL");
   /* Open it once on its own: that checks it is a tfsim database of a
@@ -368,7 +377,10 @@ int res_merge(res_db *db, const char *src_path, int64_t *n_runs,
   res_db *src = NULL;
   int rc = res__open(src_path, RES__RO, &src, err);
   if (rc) return rc;
+  int src_v2 = src->version >= 2;
   res_db_close(src);
+  if (db->readonly)
+    return sim_err_set(err, SIM_EINVAL, "%s: opened read-only", db->path);
   struct stat sa, sb;
   if (stat(db->path, &sa) == 0 && stat(src_path, &sb) == 0 &&
       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
@@ -378,7 +390,7 @@ int res_merge(res_db *db, const char *src_path, int64_t *n_runs,
   sqlite3_stmt *att = NULL, *runs = NULL, *ins = NULL;
   sqlite3_stmt *child[RES_N_MERGE] = {0};
   int attached = 0;
-  int64_t count = 0;
+  int64_t count = 0, dups = 0;
   rc = sqlite3_prepare_v2(db->h, "ATTACH DATABASE ?1 AS src", -1, &att, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(att, 1, src_path, -1, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_step(att);
@@ -387,17 +399,35 @@ int res_merge(res_db *db, const char *src_path, int64_t *n_runs,
   attached = 1;
   rc = res__begin(db, err);
   if (rc) goto done;
-  int src_rc = sqlite3_prepare_v2(
-      db->h,
-      "SELECT id FROM src.runs ORDER BY id", -1, &runs, NULL);
+  /* A source run is a duplicate when main holds the same design point
+   * (hash) with the same status, or, without a hash, the same run. */
+  static const char dup_sql[] =
+      "SELECT s.id, EXISTS (SELECT 1 FROM main.runs m WHERE"
+      "  CASE WHEN %s <> '' THEN m.point_hash = %s AND m.status = s.status"
+      "  ELSE m.time = s.time AND m.arch_name = s.arch_name"
+      "   AND m.workload = s.workload AND m.mapper = s.mapper"
+      "   AND m.params = s.params AND m.status = s.status END)"
+      " FROM src.runs s ORDER BY s.id";
+  char sel[1024];
+  snprintf(sel, sizeof sel, dup_sql, src_v2 ? "s.point_hash" : "''",
+           src_v2 ? "s.point_hash" : "''");
+  int src_rc = sqlite3_prepare_v2(db->h, sel, -1, &runs, NULL);
   if (src_rc == SQLITE_OK)
     src_rc = sqlite3_prepare_v2(
         db->h,
-        "INSERT INTO main.runs (time, tfsim_version, arch_name, arch_class,"
-        " arch_yaml, workload, mapper, params, cmdline, status, clock)"
-        " SELECT time, tfsim_version, arch_name, arch_class, arch_yaml,"
-        " workload, mapper, params, cmdline, status, clock"
-        " FROM src.runs WHERE id = ?1",
+        src_v2 ? "INSERT INTO main.runs (time, tfsim_version, arch_name,"
+                 " arch_class, arch_yaml, workload, mapper, params, cmdline,"
+                 " status, clock, point_hash, sched_hash, error)"
+                 " SELECT time, tfsim_version, arch_name, arch_class,"
+                 " arch_yaml, workload, mapper, params, cmdline, status,"
+                 " clock, point_hash, sched_hash, error"
+                 " FROM src.runs WHERE id = ?1"
+               : "INSERT INTO main.runs (time, tfsim_version, arch_name,"
+                 " arch_class, arch_yaml, workload, mapper, params, cmdline,"
+                 " status, clock)"
+                 " SELECT time, tfsim_version, arch_name, arch_class,"
+                 " arch_yaml, workload, mapper, params, cmdline, status,"
+                 " clock FROM src.runs WHERE id = ?1",
         -1, &ins, NULL);
   /* A version-1 source lacks the buffers table: its copy is skipped. */
   sqlite3_stmt *has = NULL;
@@ -416,6 +446,10 @@ int res_merge(res_db *db, const char *src_path, int64_t *n_runs,
   }
   while ((src_rc = sqlite3_step(runs)) == SQLITE_ROW) {
     int64_t old = sqlite3_column_int64(runs, 0);
+    if (sqlite3_column_int(runs, 1)) {
+      dups++;
+      continue;
+    }
     sqlite3_reset(ins);
     sqlite3_bind_int64(ins, 1, old);
     if ((src_rc = sqlite3_step(ins)) != SQLITE_DONE) break;
@@ -443,6 +477,7 @@ int res_merge(res_db *db, const char *src_path, int64_t *n_runs,
   rc = res__commit(db, err);
   if (rc) goto fail;
   if (n_runs) *n_runs = count;
+  if (n_dup) *n_dup = dups;
   goto done;
 fail:
   res__rollback(db);
@@ -452,4 +487,84 @@ done:
   for (size_t i = 0; i < RES_N_MERGE; i++) sqlite3_finalize(child[i]);
   if (attached) sqlite3_exec(db->h, "DETACH DATABASE src", NULL, NULL, NULL);
   return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Hashes (sweeps, regress)                                               */
+/* ---------------------------------------------------------------------- */
+
+/* FNV-1a, 64 bits (Fowler, Noll, Vo; offset basis and prime from the
+ * reference, http://www.isthe.com/chongo/tech/comp/fnv/).  Not
+ * cryptographic: it names design points and schedules, where a collision
+ * among a sweep's points is unlikely (n^2 / 2^65) and would show as a
+ * point skipped as done. */
+void res_hash_hex(const void *data, size_t n, char out[RES_HASH_LEN + 1]) {
+  const unsigned char *p = data;
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; i++) {
+    h ^= p[i];
+    h *= 0x100000001b3ull;
+  }
+  snprintf(out, RES_HASH_LEN + 1, "%016llx", (unsigned long long)h);
+}
+
+int res_sched_hash(const sim_sched *s, char out[RES_HASH_LEN + 1],
+                   sim_err *err) {
+  out[0] = '\0';
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (!f) return sim_err_set(err, SIM_ENOMEM, "schedule hash: out of memory");
+  int rc = res_sched_write_json(f, s, err);
+  if (fclose(f) != 0 && !rc)
+    rc = sim_err_set(err, SIM_ENOMEM, "schedule hash: out of memory");
+  if (!rc) res_hash_hex(buf, len, out);
+  free(buf);
+  return rc;
+}
+
+static int res_hash_cmp(const void *a, const void *b) {
+  return strcmp((const char *)a, (const char *)b);
+}
+
+int res_point_hashes(res_db *db, int ok_only,
+                     char (**out)[RES_HASH_LEN + 1], size_t *n,
+                     sim_err *err) {
+  *out = NULL;
+  *n = 0;
+  if (db->version < 2) return 0;
+  sqlite3_stmt *st = NULL;
+  char (*v)[RES_HASH_LEN + 1] = NULL;
+  size_t len = 0, cap = 0;
+  int rc = sqlite3_prepare_v2(
+      db->h,
+      ok_only ? "SELECT DISTINCT point_hash FROM runs WHERE point_hash <> ''"
+                " AND status = 'ok'"
+              : "SELECT DISTINCT point_hash FROM runs WHERE point_hash <> ''",
+      -1, &st, NULL);
+  if (rc != SQLITE_OK) return res__sqlerr(db, rc, err, "cannot read runs");
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (len == cap) {
+      size_t nc = cap ? cap * 2 : 256;
+      void *nv = sim_realloc(v, nc * sizeof *v);
+      if (!nv) {
+        sqlite3_finalize(st);
+        sim_free(v);
+        return sim_err_set(err, SIM_ENOMEM, "%s: out of memory", db->path);
+      }
+      v = nv;
+      cap = nc;
+    }
+    const unsigned char *h = sqlite3_column_text(st, 0);
+    snprintf(v[len++], RES_HASH_LEN + 1, "%s", h ? (const char *)h : "");
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) {
+    sim_free(v);
+    return res__sqlerr(db, rc, err, "cannot read runs");
+  }
+  if (len) qsort(v, len, sizeof *v, res_hash_cmp);
+  *out = v;
+  *n = len;
+  return 0;
 }

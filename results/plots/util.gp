@@ -15,19 +15,22 @@ n = STATS_records
 h = n * 26 + 160
 h = (h < 320) ? 320 : ((h > 8000) ? 8000 : h)
 if (out[strlen(out)-2:] eq 'svg') {
-  set terminal svg size 1000,h noenhanced font 'sans,11' background '#ffffff'
+  set terminal svg size 1300,h noenhanced font 'sans,11' background '#ffffff'
 } else {
-  set terminal pngcairo size 1000,h noenhanced font 'sans,10'
+  set terminal pngcairo size 1300,h noenhanced font 'sans,10'
 }
 set output out
 set title 'Compute utilisation per run'
 set xlabel 'utilisation (%)'
 set style fill solid 0.85 border -1
 set yrange [n-0.5:-0.5]
-set xrange [0:100]
+set xrange [0:118]
+set xtics 0,20,100
 set ytics nomirror
 set grid xtics
 unset key
 plot data using ($5*50):0:($5*50):(0.35):ytic(2) with boxxyerror \
-     lc rgb '#228833'
+     lc rgb '#228833', \
+     data using ($5*100):0:(sprintf('%.3g %%', $5*100)) with labels left \
+     offset 0.5,0
 unset output
