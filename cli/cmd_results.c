@@ -15,10 +15,16 @@ int cmd_report(int argc, char **argv) {
        .help = "results database (required)"},
       {.name = "--out", .kind = CLI_STR, .meta = "DIR",
        .help = "output directory for PNG/SVG plots (required)"},
+      {.name = "--baseline", .kind = CLI_STR, .meta = "NAME",
+       .help = "draw each run's speedup over the run of the same workload "
+               "and parameters whose mapper or arch is NAME"},
       {0}};
-  cli_cmd c = {.name = "report", .usage = "report --db FILE --out DIR",
-               .summary = "Draws latency, energy-breakdown, utilisation and "
-                          "Pareto plots (gnuplot) from a results database.",
+  cli_cmd c = {.name = "report",
+               .usage = "report --db FILE --out DIR [--baseline NAME]",
+               .summary = "Draws latency, energy-breakdown, utilisation, "
+                          "Pareto, roofline-plane and (with --baseline) "
+                          "speedup plots (gnuplot) from a results database, "
+                          "with an index.html.",
                .opts = opts};
   sim_err err = {0};
   int rc = cli_parse(&c, argc, argv, &err);
@@ -27,7 +33,8 @@ int cmd_report(int argc, char **argv) {
   if (!cli_get(&c, "--db")->seen) return cli_usage_error(&c, "--db is required");
   if (!cli_get(&c, "--out")->seen)
     return cli_usage_error(&c, "--out is required");
-  rc = res_report(cli_get(&c, "--db")->str, cli_get(&c, "--out")->str, &err);
+  rc = res_report_ex(cli_get(&c, "--db")->str, cli_get(&c, "--out")->str,
+                     cli_get(&c, "--baseline")->str, &err);
   if (rc) return cli_fail(&err);
   printf("report written to %s\n", cli_get(&c, "--out")->str);
   return 0;

@@ -14,6 +14,8 @@
  *               the components; "total" when a run has no breakdown)
  *   pareto.dat  every ok run (block 0), then the latency/energy Pareto
  *               front of each workload sorted by latency (one block each)
+ *   speedup.dat speedup over the runs of mapper or arch --baseline NAME
+ *               (compare.c); roofline.dat FLOP/byte and FLOP/s per run
  *   scaling.dat speedup over mapper unfused and 2D/1D utilisation by
  *               sequence length, one block per line (scaling.c); drawn
  *               only when some run has an unfused baseline
@@ -56,6 +58,9 @@ static const struct {
     {"pareto", "pareto.dat", "Latency and energy of every run (Pareto)"},
     {"scaling", "scaling.dat",
      "Speedup over unfused and 2D/1D utilisation by sequence length"},
+    {"speedup", "speedup.dat", "Speedup over the baseline (--baseline)"},
+    {"roofline", "roofline.dat",
+     "Achieved FLOP/s against arithmetic intensity (roofline plane)"},
 };
 #define RES_N_FIGS (sizeof res_figs / sizeof res_figs[0])
 
@@ -291,6 +296,8 @@ typedef struct res_rep {
   double *e_j;   /* n x n_comps, J */
   size_t n_all, n_front; /* pareto.dat sizes */
   int has_scaling;       /* scaling.dat written (scaling.c) */
+  const char *baseline;  /* --baseline: mapper or arch name, or NULL */
+  int has_speedup, has_roofline; /* speedup.dat, roofline.dat written */
   int64_t *tl;           /* runs with a memory timeline (timeline-ID.*) */
   size_t n_tl, tl_skipped;
 } res_rep;
@@ -299,6 +306,9 @@ typedef struct res_rep {
 static int res_fig_skip(const res_rep *r, size_t i) {
   if (strcmp(res_figs[i].name, "pareto") == 0 && r->n_front == 0) return 1;
   if (strcmp(res_figs[i].name, "scaling") == 0 && !r->has_scaling) return 1;
+  if (strcmp(res_figs[i].name, "speedup") == 0 && !r->has_speedup) return 1;
+  if (strcmp(res_figs[i].name, "roofline") == 0 && !r->has_roofline)
+    return 1;
   return 0;
 }
 
@@ -315,6 +325,42 @@ static int res_write_scaling(res_rep *r, sim_err *err) {
   sim_free(text);
   rc = res_close_out(f, r->dir, "scaling.dat", err);
   if (!rc) r->has_scaling = 1;
+  return rc;
+}
+
+/* Writes text (sim_malloc'd, freed here) as name; sets *done. */
+static int res_write_text(res_rep *r, const char *name, char *text,
+                          int *done, sim_err *err) {
+  FILE *f = res_open_out(r->dir, name, err);
+  if (!f) {
+    sim_free(text);
+    return err ? err->code : SIM_EIO;
+  }
+  fputs(text, f);
+  sim_free(text);
+  int rc = res_close_out(f, r->dir, name, err);
+  if (!rc) *done = 1;
+  return rc;
+}
+
+static int res_write_compare(res_rep *r, sim_err *err) {
+  char *text = NULL;
+  int rc = 0;
+  if (r->baseline) {
+    rc = res__speedup_dat(r->db, r->pt, r->labels, r->n, r->baseline, &text,
+                          err);
+    if (!rc && !text)
+      return sim_err_set(err, SIM_EINVAL, "--baseline: no run of mapper "
+                         "or arch '%s' shares a workload and parameters "
+                         "with another run in %s", r->baseline, r->db_path);
+    if (!rc) rc = res_write_text(r, "speedup.dat", text, &r->has_speedup,
+                                 err);
+    if (rc) return rc;
+  }
+  text = NULL;
+  rc = res__roofline_dat(r->db, r->pt, r->labels, r->n, &text, err);
+  if (!rc && text)
+    rc = res_write_text(r, "roofline.dat", text, &r->has_roofline, err);
   return rc;
 }
 
@@ -938,6 +984,11 @@ static int res_write_index(res_rep *r, sim_err *err) {
 }
 
 int res_report(const char *db_path, const char *out_dir, sim_err *err) {
+  return res_report_ex(db_path, out_dir, NULL, err);
+}
+
+int res_report_ex(const char *db_path, const char *out_dir,
+                  const char *baseline, sim_err *err) {
   if (!db_path || !out_dir || !*out_dir)
     return sim_err_set(err, SIM_EINVAL, "res_report: no database or no "
                                         "output directory");
@@ -945,6 +996,7 @@ int res_report(const char *db_path, const char *out_dir, sim_err *err) {
   size_t n_all_points = 0; /* r.pt holds them all; r.n counts those drawn */
   r.db_path = db_path;
   r.dir = out_dir;
+  r.baseline = baseline && *baseline ? baseline : NULL;
   int rc = res__open(db_path, RES__RO, &r.db, err);
   if (rc) return rc;
   rc = res__latest_points(r.db, &r.pt, &r.n, err);
@@ -986,6 +1038,7 @@ int res_report(const char *db_path, const char *out_dir, sim_err *err) {
   if (!rc) rc = res_write_energy(&r, err);
   if (!rc) rc = res_write_pareto(&r, err);
   if (!rc) rc = res_write_scaling(&r, err);
+  if (!rc) rc = res_write_compare(&r, err);
   if (!rc) rc = res_write_timelines(&r, err);
   if (!rc) rc = res_write_scripts(&r, err);
   if (!rc) rc = res__gnuplot(r.dir, "report.gp", err);

@@ -190,6 +190,11 @@ int res_sched_read_json(const char *path, sim_sched *out, sim_err *err);
  * (out_dir not writable, gnuplot failed: see out_dir/gnuplot.log),
  * SIM_EINVAL (no ok run to plot). */
 int res_report(const char *db_path, const char *out_dir, sim_err *err);
+/* The same with a baseline for the speedup figure: the runs whose mapper
+ * or arch is `baseline` (NULL: no speedup figure).  SIM_EINVAL when no
+ * run has one. */
+int res_report_ex(const char *db_path, const char *out_dir,
+                  const char *baseline, sim_err *err);
 
 /* ---------------------------------------------------------------------- */
 /* Memory plans (classes with a planner: mcu; results/timeline.c)         */

@@ -142,6 +142,15 @@ void res__points_free(res__point *p, size_t n);
  * has an unfused baseline. */
 int res__scaling_dat(res_db *db, const res__point *pt, size_t n,
                      char **out, sim_err *err);
+/* compare.c: the text of speedup.dat (over the run of the same workload
+ * and parameters whose mapper or arch is `baseline`) and roofline.dat
+ * (FLOP per off-chip byte and FLOP/s of every run with MACs), or *out =
+ * NULL when no run qualifies; labels[i] labels pt[i]. */
+int res__speedup_dat(res_db *db, const res__point *pt, char *const *labels,
+                     size_t n, const char *baseline, char **out,
+                     sim_err *err);
+int res__roofline_dat(res_db *db, const res__point *pt, char *const *labels,
+                      size_t n, char **out, sim_err *err);
 /* The planned buffers of run_id (none in a version-1 database), as a
  * sim_malloc'd array; *cap_bytes and *hw_bytes are its sram_bytes and
  * peak_sram_bytes metrics (0 if none). */

@@ -18,5 +18,6 @@ target_sources(tfsim_results PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}/report.c
   ${CMAKE_CURRENT_SOURCE_DIR}/regress.c
   ${CMAKE_CURRENT_SOURCE_DIR}/scaling.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/compare.c
   ${CMAKE_CURRENT_SOURCE_DIR}/timeline.c
   ${CMAKE_CURRENT_BINARY_DIR}/res_plots.c)

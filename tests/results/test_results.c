@@ -986,6 +986,26 @@ static void test_report(void) {
   snprintf(f, sizeof f, "%s/latency.gp", dir);
   CU_ASSERT(file_has(f, "Usage:"));
 
+  /* --baseline: one speedup bar per run with a baseline of the same
+   * workload and parameters (flat and fusemax at seq 1024 over unfused;
+   * fusemax at 4096 has none), the value being the latency ratio. */
+  char sdir[512];
+  path_of(sdir, sizeof sdir, "speedup");
+  rc = res_report_ex(p, sdir, "unfused", &err);
+  if (rc) fprintf(stderr, "res_report_ex: %s\n", err.msg);
+  CU_ASSERT_EQUAL_FATAL(rc, 0);
+  snprintf(f, sizeof f, "%s/speedup.dat", sdir);
+  CU_ASSERT_EQUAL(dat_lines(f), 2);
+  CU_ASSERT(file_has(f, "\"flat seq=1024\" 1.333"));
+  snprintf(f, sizeof f, "%s/speedup.svg", sdir);
+  CU_ASSERT_EQUAL(svg_count(f, 1, SVG_BAR), 2);
+  snprintf(f, sizeof f, "%s/index.html", sdir);
+  CU_ASSERT(file_has(f, "speedup.svg"));
+  /* No run of that name: an error naming it. */
+  rc = res_report_ex(p, sdir, "nosuch", &err);
+  CU_ASSERT_EQUAL(rc, SIM_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "'nosuch'"));
+
   /* A database with a single run: every plot draws it (the util plot
    * once failed with "undefined variable: STATS_records"). */
   char one[512], odir[512];
