@@ -220,7 +220,11 @@ int map_simulate(arch_model *am, const wl_model *m, const wl_opts *o,
                                 lat_s * 1e3 / (double)steps)) ||
         (rc = sim_report_metric(rep, "tokens_per_s",
                                 lat_s > 0 ? (double)(steps * o->batch) / lat_s
-                                          : 0)))
+                                          : 0)) ||
+        (rc = sim_report_metric_agg(rep, "energy_per_token_j",
+                                    sim_report_energy_pj(rep) * 1e-12 /
+                                        (double)steps,
+                                    SIM_AGG_LAST)))
       sim_err_set(err, rc, "out of memory");
   }
   if (!rc && steps > 1 && (rc = sim_report_metric_bool(rep, "decode_affine",

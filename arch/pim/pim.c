@@ -63,7 +63,9 @@
  * commands' energy_pj (ACTAB, MACAB: pim.md's AiM figures); I/O per bit
  * for WRGB, RDMAC and WR data on the GDDR6 interface; ASIC per element
  * operation and static power; DRAM background.  Components: pim.mac
- * (ACTAB + MACAB + PREAB), pim.io, asic, dram.* (WR, REF, background).
+ * (ACTAB + MACAB + PREAB), pim.io (data movement: WRGB, RDMAC, WR data),
+ * asic, dram.kv_write (ACT, WR, PRE of KV appends), dram.refresh,
+ * dram.background.  map_simulate adds energy_per_token_j for a decode.
  */
 #include "arch/pim/pim.h"
 #include "arch/dram/dram.h"
@@ -911,10 +913,11 @@ static int pim_step(void *session, const sim_sched *sched, sim_report *rep,
   double e_io = io_bits * st->io_pj_bit +
                 (double)d[st->c_wrgb] * sp->e_cmd_pj[st->c_wrgb] +
                 (double)d[st->c_rdmac] * sp->e_cmd_pj[st->c_rdmac];
+  /* KV-cache appends (ACT, WR, PRE) and refresh, apart. */
   double e_dram = (double)d[DRAM_CMD_ACT] * sp->e_cmd_pj[DRAM_CMD_ACT] +
                   (double)d[DRAM_CMD_WR] * sp->e_cmd_pj[DRAM_CMD_WR] +
-                  (double)d[DRAM_CMD_PRE] * sp->e_cmd_pj[DRAM_CMD_PRE] +
-                  (double)d[DRAM_CMD_REF] * sp->e_cmd_pj[DRAM_CMD_REF];
+                  (double)d[DRAM_CMD_PRE] * sp->e_cmd_pj[DRAM_CMD_PRE];
+  double e_ref = (double)d[DRAM_CMD_REF] * sp->e_cmd_pj[DRAM_CMD_REF];
   double e_bg = ((double)(c1.act_stb_cyc - c0.act_stb_cyc) * sp->e_act_stb_pj +
                  (double)(c1.pre_stb_cyc - c0.pre_stb_cyc) * sp->e_pre_stb_pj);
   uint64_t asic_ops = 0;
@@ -930,7 +933,8 @@ static int pim_step(void *session, const sim_sched *sched, sim_report *rep,
     const char *comp;
     double pj;
   } en[] = {{"pim.mac", e_mac * nch}, {"pim.io", e_io * nch},
-            {"asic", e_asic},         {"dram.cmd", e_dram * nch},
+            {"asic", e_asic},         {"dram.kv_write", e_dram * nch},
+            {"dram.refresh", e_ref * nch},
             {"dram.background", e_bg * nch}};
   sim_stats *sts = rep->stats;
   for (size_t k = 0; k < sizeof en / sizeof en[0]; k++) {
