@@ -39,7 +39,7 @@ static int list_archs(void) {
             "TFSIM_DATA_DIR)\n", dir);
     return 2;
   }
-  qsort(files, (size_t)n, sizeof files[0], cmp_str);
+  if (n > 0) qsort(files, (size_t)n, sizeof files[0], cmp_str);
   printf("%-34s %-8s %s\n", "PRESET", "CLASS", "FILE");
   for (int i = 0; i < n; i++) {
     char path[4096 + 512];

@@ -240,8 +240,9 @@ int map_mcu_search(arch_model *a, const map_mcu_search_opts *o,
     rc = map_mcu_space(a, &so, &sr, err);
     if (!rc && c.oom) rc = sim_err_set(err, SIM_ENOMEM, "out of memory");
     done = c.done;
-    if (!rc) qsort(out->m[i].fit, out->m[i].n_fit, sizeof(map_mcu_point),
-                   cmp_fast);
+    if (!rc && out->m[i].n_fit) /* (qsort of NULL, 0 is undefined) */
+      qsort(out->m[i].fit, out->m[i].n_fit, sizeof(map_mcu_point),
+            cmp_fast);
   }
   return rc;
 }

@@ -102,7 +102,7 @@ static int res_mp_make(res__point *p, size_t n, int by_hash, res_mp **out,
       return sim_err_set(err, SIM_ENOMEM, "regress: out of memory");
     }
   }
-  qsort(v, n, sizeof *v, res_mp_cmp);
+  if (n) qsort(v, n, sizeof *v, res_mp_cmp);
   *out = v;
   return 0;
 }
@@ -357,7 +357,7 @@ int res_regress_ex(const char *db_path, const char *baseline_path,
   for (int pass = 0; pass < 2; pass++) {
     if (pass == 1) {
       if (out) {
-        qsort(rows, n_rows, sizeof *rows, res_row_cmp);
+        if (n_rows) qsort(rows, n_rows, sizeof *rows, res_row_cmp);
         for (size_t k = 0; k < n_rows; k++)
           res_line(out, rows[k].status, rows[k].b, rows[k].c, rows[k].moved);
       }

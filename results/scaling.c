@@ -121,7 +121,7 @@ int res__scaling_dat(res_db *db, const res__point *pt, size_t n,
     nr++;
   }
   if (nr) {
-    qsort(rows, nr, sizeof *rows, sc_cmp);
+    if (nr) qsort(rows, nr, sizeof *rows, sc_cmp);
     char *buf = NULL;
     size_t blen = 0;
     FILE *f = open_memstream(&buf, &blen);

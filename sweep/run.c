@@ -58,7 +58,7 @@ static json_t *sw_sorted_array(const char *const *v, size_t n) {
     return NULL;
   }
   memcpy(s, v, n * sizeof *s);
-  qsort(s, n, sizeof *s, cmp_cstr);
+  if (n) qsort(s, n, sizeof *s, cmp_cstr);
   for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(s[i]));
   free(s);
   return a;

@@ -291,8 +291,9 @@ static int sw_make_point(sw_ctx *c, sw_axis *const *ax, const size_t *idx,
                      c->path, line, p->val[SWEEP_P_ARCH] ? "model" : "arch");
     goto fail;
   }
-  qsort(p->sets, p->n_sets, sizeof *p->sets, cmp_str);
-  qsort(p->map_opts, p->n_map_opts, sizeof *p->map_opts, cmp_str);
+  if (p->n_sets) qsort(p->sets, p->n_sets, sizeof *p->sets, cmp_str);
+  if (p->n_map_opts)
+    qsort(p->map_opts, p->n_map_opts, sizeof *p->map_opts, cmp_str);
   for (size_t i = 0; i < p->n_sets; i++)
     json_array_append_new(js, json_string(p->sets[i]));
   for (size_t i = 0; i < p->n_map_opts; i++)
@@ -405,7 +406,7 @@ static int sw_dedup(sweep_spec *s, sim_err *err) {
     return sim_err_set(err, SIM_ENOMEM, "out of memory");
   }
   for (size_t i = 0; i < s->n; i++) v[i] = (sw_hi){s->pts[i].hash, i};
-  qsort(v, s->n, sizeof *v, cmp_hi);
+  if (s->n) qsort(v, s->n, sizeof *v, cmp_hi);
   for (size_t i = 1; i < s->n; i++)
     if (strcmp(v[i].h, v[i - 1].h) == 0) drop[v[i].i] = 1;
   size_t w = 0;

@@ -116,7 +116,8 @@ static int sram_arena(const sim_cfg *c, const mcu_sec *s, uint64_t *out,
     r[i].hi = g->base + (uint64_t)llround(g->kb * 1024);
     r[i].i = i;
   }
-  qsort(r, s->sram_regions_count, sizeof *r, cmp_reg);
+  if (s->sram_regions_count)
+    qsort(r, s->sram_regions_count, sizeof *r, cmp_reg);
   uint64_t best = 0, run = 0;
   for (unsigned k = 0; k < s->sram_regions_count; k++) {
     if (k && r[k].lo < r[k - 1].hi) {
@@ -331,7 +332,7 @@ static int place_flash(mcu_ctx *c, const sim_sched *s, sim_err *err) {
     w[n].id = t;
     n++;
   }
-  qsort(w, n, sizeof *w, cmp_wrank);
+  if (n) qsort(w, n, sizeof *w, cmp_wrank);
   uint64_t used = 0;
   for (size_t k = 0; k < n; k++) {
     uint64_t b = w[k].stored;

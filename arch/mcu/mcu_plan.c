@@ -133,7 +133,7 @@ int mcu_plan_run(const sim_sched *s, mcu_plan *p, sim_err *err) {
     order[n].id = t;
     n++;
   }
-  qsort(order, n, sizeof *order, cmp_ord);
+  if (n) qsort(order, n, sizeof *order, cmp_ord);
   /* Pass 0 places the mapper's fixed tensors (checked against each
    * other), pass 1 the rest in birth order.  In pass 1 a tensor only
    * meets tensors placed before it that are still alive at its birth, so
@@ -163,7 +163,7 @@ int mcu_plan_run(const sim_sched *s, mcu_plan *p, sim_err *err) {
         m++;
       }
       n_act = keep;
-      qsort(sp, m, sizeof *sp, cmp_span);
+      if (m) qsort(sp, m, sizeof *sp, cmp_span);
       if (fixed) {
         uint64_t lo = (uint64_t)s->tensors[t].addr;
         for (size_t j = 0; j < m; j++)
@@ -199,7 +199,7 @@ int mcu_plan_run(const sim_sched *s, mcu_plan *p, sim_err *err) {
     ev[ne].at = (uint64_t)p->last[t] + 1;
     ev[ne++].delta = -(int64_t)s->tensors[t].bytes;
   }
-  qsort(ev, ne, sizeof *ev, cmp_edge);
+  if (ne) qsort(ev, ne, sizeof *ev, cmp_edge);
   int64_t live = 0;
   for (size_t k = 0; k < ne; k++) {
     live += ev[k].delta;
