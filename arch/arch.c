@@ -211,10 +211,18 @@ const arch_header *arch_header_of(const arch_model *m) {
 
 int arch_run(arch_model *m, const sim_sched *sched, sim_report *rep,
              sim_err *err) {
-  if (!m->ops->run)
-    return sim_err_set(err, SIM_EUNSUP, "%s: class '%s' cannot run a "
-                       "schedule", m->cfg.path, m->ops->cls);
-  return m->ops->run(m->state, &m->cfg, sched, rep, err);
+  const arch_ops *o = m->ops;
+  if (o->run) return o->run(m->state, &m->cfg, sched, rep, err);
+  /* A class with sessions only: one session, one step. */
+  if (o->iVersion >= 2 && o->begin && o->step && o->end) {
+    void *ss = NULL;
+    int rc = o->begin(m->state, &m->cfg, &ss, err);
+    if (!rc) rc = o->step(ss, sched, rep, err);
+    if (ss) o->end(ss);
+    return rc;
+  }
+  return sim_err_set(err, SIM_EUNSUP, "%s: class '%s' cannot run a "
+                     "schedule", m->cfg.path, o->cls);
 }
 
 uint64_t arch_compulsory_bytes(const sim_sched *s) {

@@ -54,7 +54,9 @@ typedef struct arch_ops {
    * sim_cfg_fail(). */
   int (*init)(const sim_cfg *cfg, void **state, sim_err *err);
   void (*fini)(void *state);
-  /* Executes sched; fills rep (already sim_report_init'ed). */
+  /* Executes sched; fills rep (already sim_report_init'ed).  May be
+   * NULL for a class with begin/step/end: arch_run then runs one session
+   * of one step. */
   int (*run)(void *state, const sim_cfg *cfg, const sim_sched *sched,
              sim_report *rep, sim_err *err);
   /* Optional (NULL if the class has no trace mode): replays a memory

@@ -148,16 +148,6 @@ static int dram_summarize(void *state, sim_report *rep, sim_err *err) {
   return dram_be_summarize(rep, err);
 }
 
-static int dram_run_sched(void *state, const sim_cfg *cfg,
-                          const sim_sched *sched, sim_report *rep,
-                          sim_err *err) {
-  void *ss = NULL;
-  int rc = dram_begin(state, cfg, &ss, err);
-  if (!rc) rc = dram_step(ss, sched, rep, err);
-  dram_end(ss);
-  return rc;
-}
-
 const arch_ops dram_arch_ops = {
     .iVersion = 2,
     .cls = "dram",
@@ -166,7 +156,6 @@ const arch_ops dram_arch_ops = {
     .schema = &dram_file_schema,
     .init = dram_init,
     .fini = dram_fini,
-    .run = dram_run_sched,
     .trace = dram_trace,
     .validate = dram_validate,
     .begin = dram_begin,

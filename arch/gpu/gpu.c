@@ -658,15 +658,6 @@ static int gpu_step(void *session, const sim_sched *s, sim_report *rep,
   return rc;
 }
 
-static int gpu_run_sched(void *state, const sim_cfg *cfg, const sim_sched *s,
-                         sim_report *rep, sim_err *err) {
-  void *ss = NULL;
-  int rc = gpu_begin(state, cfg, &ss, err);
-  if (!rc) rc = gpu_step(ss, s, rep, err);
-  gpu_end(ss);
-  return rc;
-}
-
 const arch_ops gpu_arch_ops = {
     .iVersion = 2,
     .cls = "gpu",
@@ -675,7 +666,6 @@ const arch_ops gpu_arch_ops = {
     .schema = &file_schema,
     .init = gpu_init,
     .fini = gpu_fini,
-    .run = gpu_run_sched,
     .trace = NULL,
     .validate = NULL,
     .begin = gpu_begin,

@@ -484,16 +484,6 @@ static int ideal_summarize(void *state, sim_report *rep, sim_err *err) {
   return st->has_dram ? dram_be_summarize(rep, err) : 0;
 }
 
-static int ideal_run_sched(void *state, const sim_cfg *cfg,
-                           const sim_sched *sched, sim_report *rep,
-                           sim_err *err) {
-  void *ss = NULL;
-  int rc = ideal_begin(state, cfg, &ss, err);
-  if (!rc) rc = ideal_step(ss, sched, rep, err);
-  ideal_end(ss);
-  return rc;
-}
-
 const arch_ops ideal_arch_ops = {
     .iVersion = 2,
     .cls = "ideal",
@@ -502,7 +492,6 @@ const arch_ops ideal_arch_ops = {
     .schema = &file_schema,
     .init = ideal_init,
     .fini = ideal_fini,
-    .run = ideal_run_sched,
     .trace = NULL,
     .begin = ideal_begin,
     .step = ideal_step,

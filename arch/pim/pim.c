@@ -1005,16 +1005,6 @@ uint64_t pim_capacity_bytes(const arch_model *a) {
   return ((const pim_state *)a->state)->spec.capacity_bytes;
 }
 
-static int pim_run_sched(void *state, const sim_cfg *cfg,
-                         const sim_sched *sched, sim_report *rep,
-                         sim_err *err) {
-  void *ss = NULL;
-  int rc = pim_begin(state, cfg, &ss, err);
-  if (!rc) rc = pim_step(ss, sched, rep, err);
-  pim_end(ss);
-  return rc;
-}
-
 const arch_ops pim_arch_ops = {
     .iVersion = 2,
     .cls = "pim",
@@ -1023,7 +1013,6 @@ const arch_ops pim_arch_ops = {
     .schema = &file_schema,
     .init = pim_init,
     .fini = pim_fini,
-    .run = pim_run_sched,
     .begin = pim_begin,
     .step = pim_step,
     .end = pim_end,

@@ -511,16 +511,6 @@ static int spatial_step(void *session, const sim_sched *sched,
   return rc;
 }
 
-static int spatial_run(void *state, const sim_cfg *cfg,
-                       const sim_sched *sched, sim_report *rep,
-                       sim_err *err) {
-  void *ss = NULL;
-  int rc = spatial_begin(state, cfg, &ss, err);
-  if (!rc) rc = spatial_step(ss, sched, rep, err);
-  spatial_end(ss);
-  return rc;
-}
-
 const arch_ops spatial_arch_ops = {
     .iVersion = 2,
     .cls = "spatial",
@@ -529,7 +519,6 @@ const arch_ops spatial_arch_ops = {
     .schema = &file_schema,
     .init = spatial_init,
     .fini = spatial_fini,
-    .run = spatial_run,
     .begin = spatial_begin,
     .step = spatial_step,
     .end = spatial_end,
