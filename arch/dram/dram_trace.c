@@ -19,7 +19,12 @@
  * request at all is "path: the trace has no request" SIM_EINVAL (it is
  * most likely the wrong file, not a run of zero cycles).  The cycle field
  * may jump far ahead (an idle gap of 10^8 cycles or more): the loop skips
- * the gap in one step, and the stall watch below ignores it.
+ * the gap in one step, and the stall watch below ignores it.  It still
+ * processes every refresh of the gap (one event per tREFI per rank), so
+ * idle time is not free: a cycle field above DRAM__TRACE_MAX_CYC (2^32,
+ * 2.7 s of DDR4-3200 time, simulated in about 30 ms) is refused with
+ * SIM_ERANGE naming the line, where a stray 10^15 would otherwise run for
+ * hours with no output (found by tests/fuzz/fuzz_trace).
  * The reader streams
  * the file through a 1 MiB buffer with a hand-written parser (no sscanf);
  * the usual DRAMsim3 line ("0x1f40 READ 0", single spaces) takes a one-pass
@@ -39,6 +44,8 @@
 /* ---------------------------------------------------------------------- */
 
 #define DRAM__STALL_CYC 100000000ull
+/* The largest cycle field a trace may carry (see the file header). */
+#define DRAM__TRACE_MAX_CYC (1ull << 32)
 
 typedef struct src {
   /* 1: *out filled; 0: end; < 0: error (err set) */
@@ -337,6 +344,12 @@ static int parse_line(file_src *fs, const char *p, const char *end,
         return sim_err_set(err, SIM_EINVAL, "%s:%llu: %s", fs->path, ln,
                            rc == SIM_ERANGE ? "cycle does not fit 64 bits"
                                             : "expected a decimal cycle");
+      if (cyc > DRAM__TRACE_MAX_CYC)
+        return sim_err_set(err, SIM_ERANGE, "%s:%llu: cycle %llu is beyond "
+                           "%llu, the longest trace tfsim simulates (idle "
+                           "time costs an event per refresh)", fs->path, ln,
+                           (unsigned long long)cyc,
+                           (unsigned long long)DRAM__TRACE_MAX_CYC);
       p = skip_ws(p, end);
     }
   } else {
@@ -380,8 +393,8 @@ static const unsigned char g_hex1[256] = {
  * spaces, at most 15 hex digits and 19 decimal ones, parsed in one pass
  * over the bytes (no line search first).  Returns the length consumed
  * (newline included), or 0 to leave the line to the general parser: any
- * other form, a capacity error, or the end of the buffered data (buf[len]
- * is a 0 sentinel). */
+ * other form, a capacity or cycle-limit error, or the end of the buffered
+ * data (buf[len] is a 0 sentinel). */
 static size_t fast_line(const file_src *fs, const char *p, dram_req *out) {
   const unsigned char *u = (const unsigned char *)p, *s0 = u;
   if (u[0] != '0' || (u[1] | 0x20) != 'x') return 0;
@@ -404,7 +417,9 @@ static size_t fast_line(const file_src *fs, const char *p, dram_req *out) {
     for (; (unsigned)(*u - '0') < 10; u++) cyc = cyc * 10 + (*u - '0');
     if (u == d0 || u - d0 > 19) return 0;
   }
-  if (*u != '\n' || addr >= fs->spec->capacity_bytes) return 0;
+  if (*u != '\n' || addr >= fs->spec->capacity_bytes ||
+      cyc > DRAM__TRACE_MAX_CYC)
+    return 0;
   out->addr = addr;
   out->cyc = cyc;
   out->is_write = (uint8_t)w;

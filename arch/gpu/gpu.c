@@ -234,6 +234,15 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
     return sim_cfg_fail(c, err, "gpu.smem_per_block_kb", "%g KB exceeds "
                         "gpu.smem_per_sm_kb (%g KB)", s->smem_per_block_kb,
                         s->smem_per_sm_kb);
+  /* Both are kept in bytes as uint32 (gpu_params): from 1 byte to 4 GB
+   * (fuzz_arch: 2.9e129 KB converted out of range, undefined). */
+  static const double smem_max_kb = (double)UINT32_MAX / 1024;
+  if (s->smem_per_sm_kb > smem_max_kb)
+    return sim_cfg_fail(c, err, "gpu.smem_per_sm_kb", "must be at most %.0f "
+                        "KB (got %g)", smem_max_kb, s->smem_per_sm_kb);
+  if (s->smem_per_block_kb * 1024 < 1)
+    return sim_cfg_fail(c, err, "gpu.smem_per_block_kb", "must be at least "
+                        "1 byte (got %g KB)", s->smem_per_block_kb);
   const double *effs[] = {&s->efficiency->gemm, &s->efficiency->attention,
                           &s->efficiency->elementwise};
   static const char *const eff_keys[] = {"gpu.efficiency.gemm",

@@ -939,7 +939,10 @@ static int pim_step(void *session, const sim_sched *sched, sim_report *rep,
   sim_stats *sts = rep->stats;
   for (size_t k = 0; k < sizeof en / sizeof en[0]; k++) {
     int h = sim_stat_register(sts, en[k].comp, "energy", "pJ", SIM_STAT_SUM);
-    if (h < 0) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+    if (h < 0) {
+      rc = sim_err_set(err, SIM_ENOMEM, "out of memory");
+      goto out;
+    }
     sim_stat_addf(sts, h, en[k].pj);
   }
   struct {
@@ -955,11 +958,17 @@ static int pim_step(void *session, const sim_sched *sched, sim_report *rep,
   for (size_t k = 0; k < sizeof cnt / sizeof cnt[0]; k++) {
     int h = sim_stat_register(sts, "pim", cnt[k].name, "cmd per channel",
                               SIM_STAT_COUNT);
-    if (h < 0) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+    if (h < 0) {
+      rc = sim_err_set(err, SIM_ENOMEM, "out of memory");
+      goto out;
+    }
     sim_stat_add(sts, h, cnt[k].v);
   }
   int h = sim_stat_register(sts, "asic", "elem_ops", "op", SIM_STAT_COUNT);
-  if (h < 0) return sim_err_set(err, SIM_ENOMEM, "out of memory");
+  if (h < 0) {
+    rc = sim_err_set(err, SIM_ENOMEM, "out of memory");
+    goto out;
+  }
   sim_stat_add(sts, h, asic_ops);
   /* Off-chip: what crosses the GDDR6 interface (input vectors, results,
    * KV appends), all channels. */
@@ -967,8 +976,9 @@ static int pim_step(void *session, const sim_sched *sched, sim_report *rep,
   uint64_t macs = d[st->c_macab] * st->macs_per_col *
                   (uint64_t)sp->banks * sp->ranks * sp->channels;
   rc = sim_report_metric_agg(rep, "pim_macs", (double)macs, SIM_AGG_SUM);
-  sim_exec_result_fini(&xr);
   if (!rc) rc = pim_summarize((void *)st, rep, err);
+out: /* an error after the run still frees its result (tests/oom) */
+  sim_exec_result_fini(&xr);
   return rc ? rc : 0;
 }
 
