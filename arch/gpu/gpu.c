@@ -188,37 +188,31 @@ typedef struct gpu_state {
   int hbm_check;
 } gpu_state;
 
-static int pos(const sim_cfg *c, sim_err *err, const char *key, double v) {
-  if (!isfinite(v)) return sim_cfg_fail(c, err, key, "must be finite");
-  if (!(v > 0)) return sim_cfg_fail(c, err, key, "must be > 0 (got %g)", v);
-  return 0;
-}
-
 static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
   const gpu_file *f = c->data;
   const gpu_sec *s = f->gpu;
   int rc;
   *state = NULL;
-  if ((rc = pos(c, err, "gpu.sms", s->sms)) ||
-      (rc = pos(c, err, "gpu.clock_mhz", s->clock_mhz)) ||
-      (rc = pos(c, err, "gpu.smem_per_sm_kb", s->smem_per_sm_kb)) ||
-      (rc = pos(c, err, "gpu.smem_per_block_kb", s->smem_per_block_kb)) ||
-      (rc = pos(c, err, "gpu.regs_per_sm", s->regs_per_sm)) ||
-      (rc = pos(c, err, "gpu.max_threads_per_sm", s->max_threads_per_sm)) ||
-      (rc = pos(c, err, "gpu.max_blocks_per_sm", s->max_blocks_per_sm)) ||
-      (rc = pos(c, err, "gpu.smem_bytes_per_clk", s->smem_bytes_per_clk)) ||
-      (rc = pos(c, err, "gpu.sfu_per_clk", s->sfu_per_clk)) ||
-      (rc = pos(c, err, "gpu.fp32_per_clk", s->fp32_per_clk)) ||
-      (rc = pos(c, err, "gpu.l1_per_sm_kb", s->l1_per_sm_kb)) ||
-      (rc = pos(c, err, "gpu.l2_mb", s->l2_mb)) ||
-      (rc = pos(c, err, "gpu.l2_gbps", s->l2_gbps)) ||
-      (rc = pos(c, err, "gpu.hbm_gb", s->hbm_gb)) ||
-      (rc = pos(c, err, "gpu.hbm_gbps", s->hbm_gbps)) ||
-      (rc = pos(c, err, "gpu.pcie_gbps", s->pcie_gbps)) ||
-      (rc = pos(c, err, "gpu.efficiency.gemm", s->efficiency->gemm)) ||
-      (rc = pos(c, err, "gpu.efficiency.attention",
+  if ((rc = sim_cfg_check_pos(c, err, "gpu.sms", s->sms)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.clock_mhz", s->clock_mhz)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.smem_per_sm_kb", s->smem_per_sm_kb)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.smem_per_block_kb", s->smem_per_block_kb)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.regs_per_sm", s->regs_per_sm)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.max_threads_per_sm", s->max_threads_per_sm)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.max_blocks_per_sm", s->max_blocks_per_sm)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.smem_bytes_per_clk", s->smem_bytes_per_clk)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.sfu_per_clk", s->sfu_per_clk)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.fp32_per_clk", s->fp32_per_clk)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.l1_per_sm_kb", s->l1_per_sm_kb)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.l2_mb", s->l2_mb)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.l2_gbps", s->l2_gbps)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.hbm_gb", s->hbm_gb)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.hbm_gbps", s->hbm_gbps)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.pcie_gbps", s->pcie_gbps)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.efficiency.gemm", s->efficiency->gemm)) ||
+      (rc = sim_cfg_check_pos(c, err, "gpu.efficiency.attention",
                 s->efficiency->attention)) ||
-      (rc = pos(c, err, "gpu.efficiency.elementwise",
+      (rc = sim_cfg_check_pos(c, err, "gpu.efficiency.elementwise",
                 s->efficiency->elementwise)))
     return rc;
   if (!isfinite(s->sustained_clock_mhz) || s->sustained_clock_mhz < 0 ||
@@ -317,7 +311,7 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
     if (cv) {
       char ckey[64];
       snprintf(ckey, sizeof ckey, "gpu.cuda_ops_per_clk.%s", tab[i].name);
-      if ((rc = pos(c, err, ckey, *cv))) {
+      if ((rc = sim_cfg_check_pos(c, err, ckey, *cv))) {
         sim_free(st);
         return rc;
       }
@@ -328,7 +322,7 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
     if (!v) continue;
     char key[64];
     snprintf(key, sizeof key, "gpu.tensor_macs_per_clk.%s", tab[i].name);
-    if ((rc = pos(c, err, key, *v))) {
+    if ((rc = sim_cfg_check_pos(c, err, key, *v))) {
       sim_free(st);
       return rc;
     }

@@ -135,20 +135,6 @@ typedef struct ideal_state {
   ideal_energy e;
 } ideal_state;
 
-static int check_pos(const sim_cfg *c, sim_err *err, const char *key,
-                     double v) {
-  if (!isfinite(v)) return sim_cfg_fail(c, err, key, "must be finite");
-  if (!(v > 0)) return sim_cfg_fail(c, err, key, "must be > 0 (got %g)", v);
-  return 0;
-}
-
-static int check_nonneg(const sim_cfg *c, sim_err *err, const char *key,
-                        double v) {
-  if (!isfinite(v)) return sim_cfg_fail(c, err, key, "must be finite");
-  if (!(v >= 0)) return sim_cfg_fail(c, err, key, "must be >= 0 (got %g)", v);
-  return 0;
-}
-
 /* ideal.dram: a path as given, else a preset name (arch_preset_path:
  * the file name without .yaml, or the preset's name:). */
 static int ideal_dram_path(const sim_cfg *c, const char *v, char *out,
@@ -170,17 +156,17 @@ static int ideal_init(const sim_cfg *c, void **state, sim_err *err) {
   const ideal_sec *s = f->ideal;
   int rc;
   *state = NULL;
-  if ((rc = check_pos(c, err, "ideal.clock_mhz", s->clock_mhz)) ||
-      (rc = check_pos(c, err, "ideal.macs_per_cycle", s->macs_per_cycle)) ||
-      (rc = check_pos(c, err, "ideal.elem_ops_per_cycle",
+  if ((rc = sim_cfg_check_pos(c, err, "ideal.clock_mhz", s->clock_mhz)) ||
+      (rc = sim_cfg_check_pos(c, err, "ideal.macs_per_cycle", s->macs_per_cycle)) ||
+      (rc = sim_cfg_check_pos(c, err, "ideal.elem_ops_per_cycle",
                       s->elem_ops_per_cycle)) ||
-      (rc = check_pos(c, err, "ideal.mem_bw_gbps", s->mem_bw_gbps)) ||
-      (rc = check_nonneg(c, err, "ideal.energy.mac_pj", s->energy->mac_pj)) ||
-      (rc = check_nonneg(c, err, "ideal.energy.elem_op_pj",
+      (rc = sim_cfg_check_pos(c, err, "ideal.mem_bw_gbps", s->mem_bw_gbps)) ||
+      (rc = sim_cfg_check_nonneg(c, err, "ideal.energy.mac_pj", s->energy->mac_pj)) ||
+      (rc = sim_cfg_check_nonneg(c, err, "ideal.energy.elem_op_pj",
                          s->energy->elem_op_pj)) ||
-      (rc = check_nonneg(c, err, "ideal.energy.dram_byte_pj",
+      (rc = sim_cfg_check_nonneg(c, err, "ideal.energy.dram_byte_pj",
                          s->energy->dram_byte_pj)) ||
-      (rc = check_nonneg(c, err, "ideal.energy.static_w",
+      (rc = sim_cfg_check_nonneg(c, err, "ideal.energy.static_w",
                          s->energy->static_w)))
     return rc;
   uint64_t period_ps;
@@ -190,7 +176,7 @@ static int ideal_init(const sim_cfg *c, void **state, sim_err *err) {
   if (period_ps < 1)
     return sim_cfg_failc(c, err, SIM_ERANGE, "ideal.clock_mhz",
                          "clock period below 1 ps is not representable");
-  if ((rc = check_nonneg(c, err, "ideal.capacity_gb", s->capacity_gb)))
+  if ((rc = sim_cfg_check_nonneg(c, err, "ideal.capacity_gb", s->capacity_gb)))
     return rc;
   ideal_state *st = sim_calloc(1, sizeof *st);
   if (!st) return sim_err_set(err, SIM_ENOMEM, "out of memory");
@@ -215,14 +201,14 @@ static int ideal_init(const sim_cfg *c, void **state, sim_err *err) {
         (v = *(double *const *)((const char *)s->macs_per_cycle_prec +
                                 tab[i].off))) {
       snprintf(key, sizeof key, "ideal.macs_per_cycle_prec.%s", tab[i].name);
-      if ((rc = check_pos(c, err, key, *v))) goto bad;
+      if ((rc = sim_cfg_check_pos(c, err, key, *v))) goto bad;
       st->macs_per_us[tab[i].p] = *v * s->clock_mhz;
     }
     if (s->energy->mac_pj_prec &&
         (v = *(double *const *)((const char *)s->energy->mac_pj_prec +
                                 tab[i].off))) {
       snprintf(key, sizeof key, "ideal.energy.mac_pj_prec.%s", tab[i].name);
-      if ((rc = check_nonneg(c, err, key, *v))) goto bad;
+      if ((rc = sim_cfg_check_nonneg(c, err, key, *v))) goto bad;
       st->mac_pj[tab[i].p] = *v;
     }
   }

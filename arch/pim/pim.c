@@ -165,13 +165,6 @@ typedef struct pim_state {
   uint64_t asic_period_ps;
 } pim_state;
 
-static int check_pos(const sim_cfg *c, sim_err *err, const char *key,
-                     double v) {
-  if (!isfinite(v) || !(v > 0))
-    return sim_cfg_fail(c, err, key, "must be > 0 (got %g)", v);
-  return 0;
-}
-
 static void pim_fini(void *state) {
   pim_state *st = state;
   if (!st) return;
@@ -185,13 +178,13 @@ static int pim_init(const sim_cfg *c, void **state, sim_err *err) {
   const pim_asic_cfg *a = s->asic;
   *state = NULL;
   int rc;
-  if ((rc = check_pos(c, err, "pim.asic.clock_mhz", a->clock_mhz)) ||
-      (rc = check_pos(c, err, "pim.asic.lanes", a->lanes)) ||
-      (rc = check_pos(c, err, "pim.asic.elem_cycles", a->elem_cyc)) ||
-      (rc = check_pos(c, err, "pim.asic.exp_cycles", a->exp_cyc)) ||
-      (rc = check_pos(c, err, "pim.asic.gelu_cycles", a->gelu_cyc)) ||
-      (rc = check_pos(c, err, "pim.asic.rsqrt_cycles", a->rsqrt_cyc)) ||
-      (rc = check_pos(c, err, "pim.asic.div_cycles", a->div_cyc)))
+  if ((rc = sim_cfg_check_pos(c, err, "pim.asic.clock_mhz", a->clock_mhz)) ||
+      (rc = sim_cfg_check_pos(c, err, "pim.asic.lanes", a->lanes)) ||
+      (rc = sim_cfg_check_pos(c, err, "pim.asic.elem_cycles", a->elem_cyc)) ||
+      (rc = sim_cfg_check_pos(c, err, "pim.asic.exp_cycles", a->exp_cyc)) ||
+      (rc = sim_cfg_check_pos(c, err, "pim.asic.gelu_cycles", a->gelu_cyc)) ||
+      (rc = sim_cfg_check_pos(c, err, "pim.asic.rsqrt_cycles", a->rsqrt_cyc)) ||
+      (rc = sim_cfg_check_pos(c, err, "pim.asic.div_cycles", a->div_cyc)))
     return rc;
   if (!(a->op_pj >= 0) || !(a->static_w >= 0) || !(s->io_pj_per_bit >= 0))
     return sim_cfg_fail(c, err, "pim.asic.op_pj", "energies must be >= 0");

@@ -140,44 +140,31 @@ static int parse_exp(const sim_cfg *c, sim_err *err, const char *key,
   return 0;
 }
 
-static int pos(const sim_cfg *c, sim_err *err, const char *key, double v) {
-  if (!isfinite(v) || !(v > 0))
-    return sim_cfg_fail(c, err, key, "must be > 0 (got %g)", v);
-  return 0;
-}
-
-static int nonneg(const sim_cfg *c, sim_err *err, const char *key,
-                  double v) {
-  if (!isfinite(v) || !(v >= 0))
-    return sim_cfg_fail(c, err, key, "must be >= 0 (got %g)", v);
-  return 0;
-}
-
 static int spatial_init(const sim_cfg *c, void **state, sim_err *err) {
   const spatial_sec *s = ((const spatial_file *)c->data)->spatial;
   const spatial_energy *e = s->energy;
   int rc;
   *state = NULL;
-  if ((rc = pos(c, err, "spatial.clock_mhz", s->clock_mhz)) ||
-      (rc = pos(c, err, "spatial.rows", s->rows)) ||
-      (rc = pos(c, err, "spatial.cols", s->cols)) ||
-      (rc = pos(c, err, "spatial.pe1d", s->pe1d)) ||
-      (rc = pos(c, err, "spatial.gbuf_bytes", (double)s->gbuf_bytes)) ||
-      (rc = pos(c, err, "spatial.gbuf_banks", s->gbuf_banks)) ||
-      (rc = nonneg(c, err, "spatial.gbuf_gbps", s->gbuf_gbps)) ||
-      (rc = pos(c, err, "spatial.dram_gbps", s->dram_gbps)) ||
-      (rc = pos(c, err, "spatial.word_bytes", s->word_bytes)) ||
-      (rc = nonneg(c, err, "spatial.energy.mac_pj", e->mac_pj)) ||
-      (rc = nonneg(c, err, "spatial.energy.add_pj", e->add_pj)) ||
-      (rc = nonneg(c, err, "spatial.energy.max_pj", e->max_pj)) ||
-      (rc = nonneg(c, err, "spatial.energy.exp_unit_pj", e->exp_unit_pj)) ||
-      (rc = nonneg(c, err, "spatial.energy.div_pj", e->div_pj)) ||
-      (rc = nonneg(c, err, "spatial.energy.reg_pj", e->reg_pj)) ||
-      (rc = nonneg(c, err, "spatial.energy.gbuf_rd_pj_per_byte",
+  if ((rc = sim_cfg_check_pos(c, err, "spatial.clock_mhz", s->clock_mhz)) ||
+      (rc = sim_cfg_check_pos(c, err, "spatial.rows", s->rows)) ||
+      (rc = sim_cfg_check_pos(c, err, "spatial.cols", s->cols)) ||
+      (rc = sim_cfg_check_pos(c, err, "spatial.pe1d", s->pe1d)) ||
+      (rc = sim_cfg_check_pos(c, err, "spatial.gbuf_bytes", (double)s->gbuf_bytes)) ||
+      (rc = sim_cfg_check_pos(c, err, "spatial.gbuf_banks", s->gbuf_banks)) ||
+      (rc = sim_cfg_check_nonneg(c, err, "spatial.gbuf_gbps", s->gbuf_gbps)) ||
+      (rc = sim_cfg_check_pos(c, err, "spatial.dram_gbps", s->dram_gbps)) ||
+      (rc = sim_cfg_check_pos(c, err, "spatial.word_bytes", s->word_bytes)) ||
+      (rc = sim_cfg_check_nonneg(c, err, "spatial.energy.mac_pj", e->mac_pj)) ||
+      (rc = sim_cfg_check_nonneg(c, err, "spatial.energy.add_pj", e->add_pj)) ||
+      (rc = sim_cfg_check_nonneg(c, err, "spatial.energy.max_pj", e->max_pj)) ||
+      (rc = sim_cfg_check_nonneg(c, err, "spatial.energy.exp_unit_pj", e->exp_unit_pj)) ||
+      (rc = sim_cfg_check_nonneg(c, err, "spatial.energy.div_pj", e->div_pj)) ||
+      (rc = sim_cfg_check_nonneg(c, err, "spatial.energy.reg_pj", e->reg_pj)) ||
+      (rc = sim_cfg_check_nonneg(c, err, "spatial.energy.gbuf_rd_pj_per_byte",
                    e->gbuf_rd_pj_per_byte)) ||
-      (rc = nonneg(c, err, "spatial.energy.gbuf_wr_pj_per_byte",
+      (rc = sim_cfg_check_nonneg(c, err, "spatial.energy.gbuf_wr_pj_per_byte",
                    e->gbuf_wr_pj_per_byte)) ||
-      (rc = nonneg(c, err, "spatial.energy.dram_pj_per_byte",
+      (rc = sim_cfg_check_nonneg(c, err, "spatial.energy.dram_pj_per_byte",
                    e->dram_pj_per_byte)))
     return rc;
   if ((uint64_t)s->rows * s->cols > (1u << 24))

@@ -817,3 +817,17 @@ int sim_cfg_peek(const char *path, const char *key, char **out,
                      key);
   return rc;
 }
+
+int sim_cfg_check_pos(const sim_cfg *c, sim_err *err, const char *key,
+                      double v) {
+  if (!isfinite(v)) return sim_cfg_fail(c, err, key, "must be finite");
+  if (!(v > 0)) return sim_cfg_fail(c, err, key, "must be > 0 (got %g)", v);
+  return 0;
+}
+
+int sim_cfg_check_nonneg(const sim_cfg *c, sim_err *err, const char *key,
+                         double v) {
+  if (!isfinite(v)) return sim_cfg_fail(c, err, key, "must be finite");
+  if (!(v >= 0)) return sim_cfg_fail(c, err, key, "must be >= 0 (got %g)", v);
+  return 0;
+}

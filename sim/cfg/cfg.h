@@ -50,6 +50,13 @@ int sim_cfg_load_string(sim_cfg *c, const char *name, const char *yaml,
 int sim_cfg_set(sim_cfg *c, const char *assignment, sim_err *err);
 /* Fails with "file:line: key: <fmt>" (line found from the key path in the
  * file; "--set: key: ..." if it was overridden).  Returns SIM_EINVAL. */
+/* Range checks every class makes on a float key: finite and > 0
+ * ("must be finite", "must be > 0 (got X)"), or finite and >= 0.
+ * Return 0 or the sim_cfg_fail code. */
+int sim_cfg_check_pos(const sim_cfg *c, sim_err *err, const char *key,
+                      double v);
+int sim_cfg_check_nonneg(const sim_cfg *c, sim_err *err, const char *key,
+                         double v);
 int sim_cfg_fail(const sim_cfg *c, sim_err *err, const char *key,
                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Same, with an explicit code (e.g. SIM_ERANGE for time overflow). */
