@@ -26,6 +26,9 @@
  *           shares are recomputed (water-filling per level, weighted by
  *           instances, demand capped at bytes_l / t_c); a job whose T did
  *           not change keeps its end time to the picosecond.
+ *   fold    when the only job in flight has just started and its task has
+ *           more full waves left, those waves are folded into it (see
+ *           fold_waves): one event for a task of any instance count.
  *   events  one engine event pending at the earliest job end; its handler
  *           ends every job due then, in job-index order, so the order of
  *           same-time events never matters.
@@ -67,6 +70,7 @@ typedef struct job {
   uint32_t op;
   uint8_t active, model;
   uint64_t iter, n_inst;
+  uint64_t reps;                /* identical waves this job stands for */
   double t_c;                   /* compute time of one instance, ps */
   double bytes[SIM_LEVEL_MAX];  /* the wave's bytes per level */
   double f;                     /* fraction left */
@@ -360,7 +364,9 @@ static uint64_t reshare(sim_exec *x, uint64_t now) {
   for (size_t i = 0; i < nj; i++) {
     job *j = &x->jobs[i];
     if (!j->active || j->model) continue;
-    if (Tn[i] != j->T) {
+    /* A folded job (reps > 1) is alone until it ends: its shares cannot
+     * change, and its end is the sum of its waves, not f * T. */
+    if (Tn[i] != j->T && j->reps == 1) {
       j->T = Tn[i];
       uint64_t d = ceil_ps(j->f * j->T);
       uint64_t t;
@@ -439,6 +445,7 @@ static void start_job(sim_exec *x, uint32_t op, uint64_t iter, uint64_t k,
   j->op = op;
   j->iter = iter;
   j->n_inst = k;
+  j->reps = 1;
   j->t_start = j->t_last = now;
   j->f = 1;
   j->active = 1;
@@ -557,11 +564,12 @@ static void finish_job(sim_exec *x, size_t ji, uint64_t now) {
   const sim_sched_op *o = &x->s->ops[j->op];
   sim_exec_opstat *st = &x->r->ops[j->op];
   double dur = (double)(now - j->t_start);
-  st->inst += j->n_inst;
-  st->waves++;
+  st->inst += j->n_inst * j->reps;
+  st->waves += j->reps;
   st->busy_ps += dur * (double)j->n_inst;
-  st->compute_ps += j->t_c * (double)j->n_inst;
-  if (!j->model && now - j->t_start > ceil_ps(j->t_c)) st->mem_bound++;
+  st->compute_ps += j->t_c * (double)j->n_inst * (double)j->reps;
+  if (!j->model && (now - j->t_start) / j->reps > ceil_ps(j->t_c))
+    st->mem_bound += j->reps;
   if (now > st->last_ps) st->last_ps = now;
   x->r->unit_busy_ps[o->unit] += dur * (double)j->n_inst;
   x->free_units[o->unit] += (uint32_t)j->n_inst;
@@ -578,6 +586,43 @@ static void finish_job(sim_exec *x, size_t ji, uint64_t now) {
   if (sl->running == 0 && sl->left == 0) task_done(x, j->op, j->iter, sl, now);
 }
 
+/* Wave folding.  When the one job in flight is a wave that has just
+ * started and its task has at least another full wave left, nothing can
+ * change until the task's last wave: no other job ends, so no task
+ * becomes ready and no share moves, and each next wave takes the same k
+ * units for the same duration D (the cost is time-invariant, the premise
+ * of extrapolation too).  So the n full waves that follow, all but the
+ * last, are folded into this job: it ends at now + (n + 1) D and counts
+ * n + 1 waves.  Exact, and
+ * it turns a task of 10^10 instances on one unit into one event instead
+ * of 10^10.  Models that simulate ops themselves (`start`) keep state of
+ * their own and are never folded. */
+static void fold_waves(sim_exec *x, uint64_t now, uint64_t *first) {
+  if (x->a->start || x->active_jobs != 1 || x->rc) return;
+  job *j = NULL;
+  for (size_t i = 0; i < x->n_jobs && !j; i++)
+    if (x->jobs[i].active) j = &x->jobs[i];
+  if (!j || j->model || j->reps != 1 || j->t_start != now ||
+      j->t_end == SIM_T_NEVER)
+    return;
+  slot *sl = slot_if(x, j->op, j->iter);
+  /* At least one instance stays undispatched, so the task stays at the
+   * head of its queue and its last wave dispatches as before. */
+  if (!sl || j->n_inst == 0 || sl->left <= j->n_inst) return;
+  uint64_t n = (sl->left - 1) / j->n_inst, D = j->t_end - now, span, end;
+  if (sim_mul_u64(n + 1, D, &span) || sim_add_u64(now, span, &end) ||
+      end == SIM_T_NEVER) {
+    exec_fail(x, SIM_ERANGE, "op %s: simulated time overflows 64-bit "
+              "picoseconds", x->s->ops[j->op].name);
+    return;
+  }
+  sl->left -= n * j->n_inst;
+  j->reps = n + 1;
+  j->t_end = end;
+  x->r->jobs += n;
+  *first = end;
+}
+
 /* After any change at `now`: dispatch, reshare, arm the next event. */
 static void settle(sim_exec *x, uint64_t now) {
   if (x->rc) return;
@@ -592,6 +637,8 @@ static void settle(sim_exec *x, uint64_t now) {
   dispatch(x, now);
   if (x->rc) return;
   uint64_t first = reshare(x, now);
+  fold_waves(x, now, &first);
+  if (x->rc) return;
   if (x->ops_left == 0) {
     arm(x, SIM_T_NEVER);
     sim_stop(x->e); /* models may keep events of their own (refresh) */
@@ -674,6 +721,7 @@ static int snapshot(sim_exec *x, size_t gi, uint64_t base, uint64_t now,
                      j->t_end - now};
     PUT(b, j->op);
     PUT(b, j->n_inst);
+    PUT(b, j->reps);
     put(b, t, sizeof t);
     PUT(b, j->f);
     PUT(b, j->T);

@@ -172,6 +172,56 @@ static void test_waves(void) {
   sim_sched_fini(&s);
 }
 
+static void test_wave_folding(void) {
+  /* One op of 42,949,672,961 instances of 10 ps on one unit: one wave per
+   * instance, folded (it was a fuzz_sched hang of hours, one event per
+   * wave).  Exact: the end, the waves, the busy time. */
+  sim_exec_arch a;
+  arch2(&a, 1, 1, 1);
+  sim_sched s;
+  sim_exec_result r;
+  sim_sched_init(&s, "t");
+  const uint64_t n = 42949672961ull;
+  op(&s, "huge", "a", 10, 0, n, 0, NULL);
+  CU_ASSERT_EQUAL(run(&s, &a, 0, &r), 10 * n);
+  CU_ASSERT_EQUAL(r.ops[0].inst, n);
+  CU_ASSERT_EQUAL(r.ops[0].waves, n);
+  CU_ASSERT_EQUAL(r.jobs, n);
+  CU_ASSERT_DOUBLE_EQUAL(r.unit_busy_ps[0], 10.0 * (double)n, 1);
+  sim_exec_result_fini(&r);
+  sim_sched_fini(&s);
+  /* Memory-bound waves on 3 units (bytes 1000 per instance at 1 GB/s =
+   * 1 B/ns: a wave of 3 takes 3000 ns), 10 instances: waves 3,3,3,1, the
+   * last one alone at the full bandwidth (1000 ns), then a consumer. */
+  arch2(&a, 3, 1, 1);
+  sim_sched_init(&s, "t");
+  sim_sched_level(&s, "mem");
+  op(&s, "grid", "a", 1, 1000, 10, 0, NULL);
+  uint32_t d0 = 0;
+  op(&s, "after", "b", 5, 0, 1, 1, &d0);
+  CU_ASSERT_EQUAL(run(&s, &a, 0, &r), 3 * 3000000 + 1000000 + 5);
+  CU_ASSERT_EQUAL(r.ops[0].waves, 4);
+  CU_ASSERT_EQUAL(r.ops[0].inst, 10);
+  CU_ASSERT_EQUAL(r.ops[0].mem_bound, 4);
+  CU_ASSERT_EQUAL(r.ops[1].first_ps, 10000000);
+  CU_ASSERT_DOUBLE_EQUAL(r.unit_busy_ps[0], 3 * 3 * 3e6 + 1e6, 1e-6);
+  sim_exec_result_fini(&r);
+  /* Folded waves whose end passes 2^64 ps (1 MB per instance at 1e-9
+   * GB/s: 10^18 ps a wave, 100 waves): the error, at once. */
+  sim_sched_fini(&s);
+  arch2(&a, 1, 1, 1e-9);
+  sim_sched_init(&s, "t");
+  sim_sched_level(&s, "mem");
+  op(&s, "long", "a", 1, 1000000, 100, 0, NULL);
+  sim_engine *e = sim_engine_new();
+  sim_err err = {0};
+  CU_ASSERT_NOT_EQUAL(sim_exec_run(e, &s, &a, NULL, &r, &err), 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "op long: simulated time overflows"));
+  sim_exec_result_fini(&r);
+  sim_engine_free(e);
+  sim_sched_fini(&s);
+}
+
 static void test_groups_and_deps(void) {
   /* pre (100) -> group [g1 (10) -> g2 (20)] x 5, carried g2 -> g1,
    * -> post (1): one unit: 100 + 5 * 30 + 1. */
@@ -415,6 +465,7 @@ static CU_TestInfo tests[] = {
     {"two units overlap, one unit serialises", test_overlap_and_serialise},
     {"shared bandwidth splits, water-filling", test_bandwidth_split},
     {"instances run in waves with a tail", test_waves},
+    {"many waves fold into one event, exactly", test_wave_folding},
     {"groups: carried deps, deps across the group", test_groups_and_deps},
     {"a model that simulates ops itself", test_model_driven},
     {"extrapolation equals expansion (40 random pipelines)",
