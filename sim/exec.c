@@ -154,6 +154,14 @@ static void exec_fail(sim_exec *x, int code, const char *fmt, ...) {
 }
 
 void sim_exec_fail(sim_exec *x, int code, const char *msg) {
+  if (x->err && msg == x->err->msg) {
+    /* the model set the run's own error already: formatting it into
+     * itself would overlap (an empty message) */
+    x->err->code = code ? code : SIM_EINTERNAL;
+    x->rc = x->err->code;
+    sim_stop(x->e);
+    return;
+  }
   exec_fail(x, code ? code : SIM_EINTERNAL, "%s", msg);
 }
 

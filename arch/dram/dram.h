@@ -501,6 +501,13 @@ void dram_tick(dram_sys *s);
 void dram_advance(dram_sys *s, uint64_t cyc);
 /* No request in flight anywhere (queues, command queues, returns). */
 int dram_idle(const dram_sys *s);
+/* 0, or SIM_ENOMEM with err set ("dram: out of memory for completions in
+ * memory cycle N") once an allocation failed inside dram_tick or
+ * dram_advance (a refresh request, a read's completion, a bulk
+ * transfer's request), where no error can be returned.  The state is
+ * incomplete from then on: a driver checks this after advancing and
+ * stops with the error (one line, exit 2), never a crash. */
+int dram_sys_failed(const dram_sys *s, sim_err *err);
 /* Requests accepted but not completed in the sense of the trace driver:
  * reads not returned plus writes not yet retired by a WR command.  A read
  * submitted without a callback counts as returned once its RD has issued
@@ -591,6 +598,13 @@ int dram_engine_cmd_issue(dram_engine *d, int cmd, const dram_addr *a,
                           sim_err *err);
 /* The engine time (ps) of memory cycle cyc. */
 uint64_t dram_engine_time(const dram_engine *d, uint64_t cyc);
+/* fn(ctx, err) is called from the binding's event when the memory system
+ * failed inside a cycle (dram_sys_failed); the binding then schedules no
+ * more cycles.  The driver fails its run with err (the executor:
+ * sim_exec_fail).  Without fn the engine is only stopped. */
+void dram_engine_on_fail(dram_engine *d,
+                         void (*fn)(void *ctx, const sim_err *err),
+                         void *ctx);
 /* Clock index registered with the engine. */
 int dram_engine_clock(const dram_engine *d);
 
@@ -634,6 +648,10 @@ int dram_be_start(dram_be *b, const sim_sched *s, size_t op, uint64_t n_inst,
                   void *ctx, uint64_t arg, sim_err *err);
 /* The counters' change since the last call. */
 void dram_be_take(dram_be *b, dram_counters *delta);
+/* The memory system failed inside a cycle: fn(ctx, err) (see
+ * dram_engine_on_fail); the class fails its executor run with err. */
+void dram_be_on_fail(dram_be *b, void (*fn)(void *ctx, const sim_err *err),
+                     void *ctx);
 /* Adds a delta's counts ("dram.*") and energy components to rep, then
  * dram_be_summarize. */
 int dram_be_report(const dram_spec *sp, const dram_counters *d,

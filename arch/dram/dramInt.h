@@ -489,7 +489,15 @@ struct dram_sys {
    * buffer of channel ch got room (the bulk-transfer layer retries then) */
   void (*room_fn)(void *ctx, uint32_t ch);
   void *room_ctx;
+  /* sticky failure inside a cycle (dram_sys_failed): what and when */
+  const char *fail_what;
+  uint64_t fail_cyc;
 };
+
+/* Records the first allocation failure inside a cycle (no error can be
+ * returned from there): the memory system's state is incomplete from now
+ * on, and every driver stops at its next check of dram_sys_failed. */
+void dram__fail(dram_sys *s, const char *what, uint64_t cyc);
 
 /* Issues `cmd` at T to bank b of channel c (row: the row an ACT opens or a
  * column command addresses; col for the record): counters, bank states and
@@ -538,6 +546,8 @@ struct dram_engine {
   sim_event_id pending; /* 0: none */
   uint64_t pending_cyc;
   dram__xfers *xf; /* bulk transfers; NULL until the first */
+  void (*fail_fn)(void *ctx, const sim_err *err); /* dram_engine_on_fail */
+  void *fail_ctx;
 };
 
 /* Keeps the one pending event at the memory system's next event. */

@@ -67,6 +67,12 @@ static void op_done(void *ctx, uint64_t token) {
   sim_exec_done(ss->x, token);
 }
 
+/* The memory system failed inside a cycle (out of memory). */
+static void be_fail(void *ctx, const sim_err *e) {
+  dram_session *ss = ctx;
+  if (ss->x) sim_exec_fail(ss->x, e->code, e->msg);
+}
+
 static int dram_start(void *ctx, sim_exec *x, const sim_sched *s, size_t op,
                       uint64_t iter, uint64_t n_inst, uint64_t token,
                       sim_err *err) {
@@ -102,6 +108,7 @@ static int dram_begin(void *state, const sim_cfg *cfg, void **session,
     dram_end(ss);
     return rc;
   }
+  dram_be_on_fail(ss->be, be_fail, ss);
   sim_exec_arch *a = &ss->a;
   snprintf(a->units[0].kind, sizeof a->units[0].kind, "core");
   a->units[0].count = 1;

@@ -77,6 +77,11 @@ void dram_be_free(dram_be *b) {
 
 const dram_sys *dram_be_sys(const dram_be *b) { return b->sys; }
 
+void dram_be_on_fail(dram_be *b, void (*fn)(void *ctx, const sim_err *err),
+                     void *ctx) {
+  dram_engine_on_fail(b->eng, fn, ctx);
+}
+
 int dram_be_place(dram_be *b, const sim_sched *s, sim_err *err) {
   if (s->n_tensors > b->cap_addr) {
     uint64_t *a = sim_realloc(b->addr, s->n_tensors * sizeof *a);

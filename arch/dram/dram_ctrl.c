@@ -792,7 +792,10 @@ static void insert_refresh(dram__chan *c) {
   if (*np + s->ranks + 1 > *capp) {
     uint32_t cap = *capp * 2 + s->ranks + 4;
     dram__refreq *n = sim_realloc(*qp, cap * sizeof *n);
-    if (!n) sim_panic("dram", 0, "out of memory for refresh requests");
+    if (!n) {
+      dram__fail(c->sys, "refresh requests", c->now);
+      return;
+    }
     *qp = n;
     *capp = cap;
   }
@@ -841,8 +844,10 @@ static inline void issue_cycle(dram__chan *c, uint64_t T) {
   if (!got && c->qtotal && (c->lb_stale || c->lb_min <= T))
     got = pick_command(c, T, &b, &qi, &cmd);
   if (got) {
-    if (issue(c, cmd, b, qi, T))
-      sim_panic("dram", T * s->tck_ps, "out of memory for completions");
+    if (issue(c, cmd, b, qi, T)) {
+      dram__fail(c->sys, "completions", T);
+      return;
+    }
     if (s->dual_cmd) {
       /* the second pick sees the state after the first command: exact
        * bounds make it (and, when nothing more issues, the next-event
@@ -854,7 +859,7 @@ static inline void issue_cycle(dram__chan *c, uint64_t T) {
         int rw1 = (s->cmds[cmd].flags & DRAM_CF_COL) != 0;
         int rw2 = (s->cmds[cmd2].flags & DRAM_CF_COL) != 0;
         if (rw1 != rw2 && issue(c, cmd2, b2, qi2, T))
-          sim_panic("dram", T * s->tck_ps, "out of memory for completions");
+          dram__fail(c->sys, "completions", T);
       }
     }
   }
@@ -1155,6 +1160,19 @@ int dram_submit(dram_sys *s, uint64_t addr, int is_write, uint64_t id,
 /* ---------------------------------------------------------------------- */
 
 uint64_t dram_now(const dram_sys *s) { return s->now; }
+
+void dram__fail(dram_sys *s, const char *what, uint64_t cyc) {
+  if (s->fail_what) return;
+  s->fail_what = what;
+  s->fail_cyc = cyc;
+}
+
+int dram_sys_failed(const dram_sys *s, sim_err *err) {
+  if (!s->fail_what) return 0;
+  return sim_err_set(err, SIM_ENOMEM, "dram: out of memory for %s in "
+                     "memory cycle %llu", s->fail_what,
+                     (unsigned long long)s->fail_cyc);
+}
 
 uint64_t dram_next_event(dram_sys *s) {
   if (s->next_valid) return s->next_cache;

@@ -61,7 +61,21 @@ static void on_event(sim_engine *e, void *ctx, uint64_t cyc) {
     dram_advance(d->s, cyc); /* idle cycles before it */
     dram_tick(d->s);         /* the cycle itself */
   }
+  sim_err err = {0};
+  if (dram_sys_failed(d->s, &err)) {
+    /* no more memory cycles: the driver hears of it and stops */
+    if (d->fail_fn) d->fail_fn(d->fail_ctx, &err);
+    sim_stop(d->e);
+    return;
+  }
   dram__engine_arm(d);
+}
+
+void dram_engine_on_fail(dram_engine *d,
+                         void (*fn)(void *ctx, const sim_err *err),
+                         void *ctx) {
+  d->fail_fn = fn;
+  d->fail_ctx = ctx;
 }
 
 int dram_engine_new(sim_engine *e, dram_sys *s, dram_engine **out,

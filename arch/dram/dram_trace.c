@@ -101,6 +101,11 @@ static int run_source(const dram_spec *spec, src *in,
     uint64_t T = dram__now(s);
     if (have && cur.cyc <= T && acc != 0) {
       int r = dram_submit(s, cur.addr, cur.is_write, id, NULL, NULL);
+      if (r == SIM_ENOMEM) {
+        rc = sim_err_set(err, r, "dram: request %llu: out of memory",
+                         (unsigned long long)id);
+        goto done;
+      }
       if (r < 0) {
         rc = sim_err_set(err, r, "dram: request %llu: address 0x%llx beyond "
                          "capacity (%llu bytes)", (unsigned long long)id,
@@ -119,6 +124,7 @@ static int run_source(const dram_spec *spec, src *in,
     }
     dram_tick(s);
     acc = -1;
+    if ((rc = dram_sys_failed(s, err))) goto done;
     uint64_t out_n = dram__outstanding(s);
     if (!have && out_n == 0) break;
     /* a state that can never finish (e.g. writes left buffered with
@@ -164,6 +170,7 @@ static int run_source(const dram_spec *spec, src *in,
   /* reads submitted without a callback were counted at their RD; run on
    * to the cycle after the last one returns, as the per-cycle loop does */
   if (dram_done_by(s) > dram_now(s)) dram_advance(s, dram_done_by(s));
+  if ((rc = dram_sys_failed(s, err))) goto done;
   if (ck && dram_checker_violations(ck)) {
     rc = sim_err_set(err, SIM_EINTERNAL, "dram: protocol checker: %llu "
                      "violations; first: %s",

@@ -155,10 +155,10 @@ static uint32_t pump(dram_engine *d, uint32_t i) {
       wait_push(x, ch, i);
       return ch;
     }
-    if (rc) /* addresses were checked at start */
-      sim_panic("dram", dram_now(d->s) * sp->tck_ps,
-                "transfer request at 0x%llx: error %d",
-                (unsigned long long)t->next, rc);
+    if (rc) { /* addresses were checked at start: out of memory */
+      dram__fail(d->s, "a transfer's requests", dram_now(d->s));
+      return XNIL;
+    }
     t->next += line;
   }
   return XNIL;
@@ -224,6 +224,7 @@ int dram_xfer_start(dram_engine *d, uint64_t addr, uint64_t bytes,
   }
   dram__engine_sync(d);
   pump(d, i);
+  if ((rc = dram_sys_failed(d->s, err))) return rc;
   dram__engine_arm(d);
   return 0;
 }

@@ -366,6 +366,12 @@ static void ideal_end(void *session) {
   sim_free(ss);
 }
 
+/* The DRAM back end failed inside a memory cycle (out of memory). */
+static void be_fail(void *ctx, const sim_err *e) {
+  ideal_session *ss = ctx;
+  if (ss->x) sim_exec_fail(ss->x, e->code, e->msg);
+}
+
 static void part_done(void *ctx, uint64_t token) {
   ideal_session *ss = ctx;
   if (--ss->parts[token] == 0) sim_exec_done(ss->x, token);
@@ -437,6 +443,7 @@ static int ideal_begin(void *state, const sim_cfg *cfg, void **session,
       return rc;
     }
     a->start = ideal_start;
+    dram_be_on_fail(ss->be, be_fail, ss);
   }
   *session = ss;
   return 0;

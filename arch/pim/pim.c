@@ -455,7 +455,9 @@ static int issue(pim_session *ss, int cmd, const dram_addr *a) {
   if (p->n_cur < PIM_BURST_MAX) p->cur[p->n_cur] = t - p->act_cur;
   p->n_cur++;
   if (t > dram_now(ss->sys)) dram_advance(ss->sys, t);
-  int rc = dram_cmd_issue(ss->sys, cmd, a, ss->err);
+  int rc = dram_sys_failed(ss->sys, ss->err);
+  if (rc) return rc;
+  rc = dram_cmd_issue(ss->sys, cmd, a, ss->err);
   if (rc == 1)
     rc = sim_err_set(ss->err, SIM_EINTERNAL, "pim: %s refused at its "
                      "earliest cycle %llu", ss->st->spec.cmds[cmd].name,
@@ -807,7 +809,9 @@ static int pim_start(void *ctx, sim_exec *x, const sim_sched *s, size_t i,
   /* Catch the memory up to now (idle cycles: refresh requests raised). */
   uint64_t c = ceil_div(sim_now(ss->e), sp->tck_ps);
   if (c > dram_now(ss->sys)) dram_advance(ss->sys, c);
-  int rc = refresh_if_due(ss);
+  int rc = dram_sys_failed(ss->sys, err);
+  if (rc) return rc;
+  rc = refresh_if_due(ss);
   if (rc) return rc;
   if (p->phase != 0 && p->phase != 6) p->phase = 1;
   run_prog(ss);
@@ -887,6 +891,7 @@ static int pim_step(void *session, const sim_sched *sched, sim_report *rep,
   /* The memory's time at the step's end, for background energy. */
   uint64_t end_cyc = ceil_div(sim_now(ss->e), sp->tck_ps);
   if (end_cyc > dram_now(ss->sys)) dram_advance(ss->sys, end_cyc);
+  if ((rc = dram_sys_failed(ss->sys, err))) return rc;
   dram_counters c1;
   dram_get_counters(ss->sys, &c1);
   double nch = (double)sp->channels;

@@ -18,7 +18,7 @@ build=$1
 secs=$2
 shift 2
 src=$(cd "$(dirname "$0")" && pwd)
-[ $# -gt 0 ] || set -- arch trace hf sched db
+[ $# -gt 0 ] || set -- arch trace hf sched db sweep
 status=0
 for h in "$@"; do
   bin=$build/tests/fuzz/fuzz_$h
