@@ -31,13 +31,20 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
 #include <jansson.h>
 
-#define SWEEP_MAX_POINTS 1000000
+/* Points per file, all groups together.  Each point is a whole simulation
+ * (milliseconds to seconds): 10^5 points is hours to days of a core; a
+ * larger space is several files (merged with tfsim merge) or tfsim search.
+ * The cap also bounds the expansion itself: 10^5 points load in about
+ * 0.15 s (0.5 s in the fuzz build, under its 1 s limit). */
+#define SWEEP_MAX_POINTS 100000
 #define SWEEP_MAX_AXES 64
 
 static const char *const sweep_names[SWEEP_P_COUNT] = {
@@ -58,6 +65,10 @@ typedef struct sw_axis {
   int line;
   yaml_node_t **vals;
   size_t n;
+  /* set by sw_intern before expansion, in the spec's arena: */
+  int param;        /* sweep_param, or -1 for set.KEY / map_opt.KEY */
+  const char **sv;  /* per value: the value, or "KEY=value"          */
+  char **js;        /* per value: its JSON string ("\"...\""), escaped */
 } sw_axis;
 
 typedef struct sw_group {
@@ -68,10 +79,42 @@ typedef struct sw_group {
   int line;
 } sw_group;
 
+/* The spec's strings: bump-allocated chunks, freed together by
+ * sweep_spec_fini (a point allocates nothing of its own, so expanding 10^5
+ * points is not 10^7 mallocs). */
+typedef struct sw_chunk {
+  struct sw_chunk *next;
+  size_t used, cap;
+  max_align_t mem[];
+} sw_chunk;
+
+#define SW_CHUNK_BYTES ((size_t)1 << 20)
+
+static void *sw_alloc(sweep_spec *s, size_t n) {
+  size_t a = _Alignof(max_align_t);
+  n = (n + a - 1) / a * a;
+  sw_chunk *c = s->arena;
+  if (!c || c->cap - c->used < n) {
+    size_t cap = n > SW_CHUNK_BYTES ? n : SW_CHUNK_BYTES;
+    sw_chunk *nc = malloc(sizeof *nc + cap);
+    if (!nc) return NULL;
+    nc->next = c;
+    nc->used = 0;
+    nc->cap = cap;
+    s->arena = c = nc;
+  }
+  void *p = (char *)c->mem + c->used;
+  c->used += n;
+  return p;
+}
+
 typedef struct sw_ctx {
   const char *path;
   yaml_document_t *doc;
   sim_err *err;
+  sweep_spec *out;
+  char *buf;        /* scratch for a point's canonical JSON */
+  size_t cap;
 } sw_ctx;
 
 static int sw_line(const yaml_node_t *n) {
@@ -242,18 +285,119 @@ static void sw_group_fini(sw_group *g) {
   g->n_ax = 0;
 }
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+static void sw_point_fini(sweep_point *p) {
+  /* every string and array of a point is in the spec's arena */
+  memset(p, 0, sizeof *p);
 }
 
-static void sw_point_fini(sweep_point *p) {
-  for (int i = 0; i < SWEEP_P_COUNT; i++) free(p->val[i]);
-  for (size_t i = 0; i < p->n_sets; i++) free(p->sets[i]);
-  for (size_t i = 0; i < p->n_map_opts; i++) free(p->map_opts[i]);
-  free(p->sets);
-  free(p->map_opts);
-  free(p->canon);
-  memset(p, 0, sizeof *p);
+/* Appends s as a JSON string to b the way jansson's json_dumps writes it
+ * with JSON_ENSURE_ASCII ("\"", "\\", \b \f \n \r \t, other
+ * controls and every non-ASCII code point as \uXXXX in upper-case hex,
+ * surrogate pairs above U+FFFF), so that the canonical JSON, and with it
+ * every point's hash, stays what the points stored before were hashed
+ * with.  Returns the bytes written, or 0 when s is not valid UTF-8.  b
+ * has room for 12 bytes per input byte plus 3. */
+static size_t sw_json_str(char *b, const char *s) {
+  static const char hex[] = "0123456789ABCDEF";
+  const unsigned char *u = (const unsigned char *)s;
+  char *o = b;
+  *o++ = '"';
+  while (*u) {
+    uint32_t cp;
+    int len;
+    if (u[0] < 0x80) cp = u[0], len = 1;
+    else if ((u[0] & 0xE0) == 0xC0) cp = u[0] & 0x1F, len = 2;
+    else if ((u[0] & 0xF0) == 0xE0) cp = u[0] & 0x0F, len = 3;
+    else if ((u[0] & 0xF8) == 0xF0) cp = u[0] & 0x07, len = 4;
+    else return 0;
+    for (int k = 1; k < len; k++) {
+      if ((u[k] & 0xC0) != 0x80) return 0;
+      cp = cp << 6 | (u[k] & 0x3F);
+    }
+    /* overlong forms, surrogates and code points beyond U+10FFFF */
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+        (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return 0;
+    u += len;
+    const char *e = NULL;
+    switch (cp) {
+    case '"': e = "\\\""; break;
+    case '\\': e = "\\\\"; break;
+    case '\b': e = "\\b"; break;
+    case '\f': e = "\\f"; break;
+    case '\n': e = "\\n"; break;
+    case '\r': e = "\\r"; break;
+    case '\t': e = "\\t"; break;
+    default: break;
+    }
+    if (e) {
+      while (*e) *o++ = *e++;
+    } else if (cp >= 0x20 && cp <= 0x7F) {
+      *o++ = (char)cp;
+    } else {
+      uint32_t units[2], n = 0;
+      if (cp < 0x10000) {
+        units[n++] = cp;
+      } else {
+        cp -= 0x10000;
+        units[n++] = 0xD800 | (cp >> 10);
+        units[n++] = 0xDC00 | (cp & 0x3FF);
+      }
+      for (uint32_t k = 0; k < n; k++) {
+        *o++ = '\\';
+        *o++ = 'u';
+        for (int sh = 12; sh >= 0; sh -= 4) *o++ = hex[(units[k] >> sh) & 15];
+      }
+    }
+  }
+  *o++ = '"';
+  return (size_t)(o - b);
+}
+
+/* Copies each axis value into the arena once, with its "KEY=value" form
+ * for set./map_opt. axes and its JSON string: the points share them. */
+static int sw_intern(sw_ctx *c, sw_axis *a) {
+  if (a->sv) return 0; /* the top level's axes serve every group */
+  const char *k = a->key;
+  int is_set = strncmp(k, "set.", 4) == 0, is_mo = strncmp(k, "map_opt.", 8) == 0;
+  const char *kk = is_set ? k + 4 : is_mo ? k + 8 : NULL;
+  a->param = -1;
+  for (int q = 0; q < SWEEP_P_COUNT && !kk; q++)
+    if (strcmp(k, sweep_names[q]) == 0) a->param = q;
+  a->sv = sw_alloc(c->out, a->n * sizeof *a->sv);
+  a->js = sw_alloc(c->out, a->n * sizeof *a->js);
+  if (!a->sv || !a->js) goto oom;
+  for (size_t i = 0; i < a->n; i++) {
+    const char *v = sw_scalar(a->vals[i]);
+    size_t n = (kk ? strlen(kk) + 1 : 0) + strlen(v) + 1;
+    char *d = sw_alloc(c->out, n);
+    char *j = sw_alloc(c->out, 12 * n + 3);
+    if (!d || !j) goto oom;
+    if (kk) snprintf(d, n, "%s=%s", kk, v);
+    else memcpy(d, v, n);
+    size_t w = sw_json_str(j, d);
+    if (!w)
+      return sw_fail(c, a->vals[i], "%s: value is not valid UTF-8", k);
+    j[w] = 0;
+    a->sv[i] = d;
+    a->js[i] = j;
+  }
+  return 0;
+oom:
+  return sim_err_set(c->err, SIM_ENOMEM, "%s: out of memory", c->path);
+}
+
+/* The canonical JSON's keys in jansson's JSON_SORT_KEYS order (strcmp):
+ * a parameter's index, or -2 for "map_opt", -3 for "set". */
+static const int sw_canon_order[] = {
+    SWEEP_P_ARCH,  SWEEP_P_ATTN,      SWEEP_P_BATCH, SWEEP_P_GEN,
+    SWEEP_P_KV,    -2,                SWEEP_P_MAPPER, SWEEP_P_MODEL,
+    SWEEP_P_PHASE, SWEEP_P_PRECISION, SWEEP_P_SCOPE, SWEEP_P_SEQ,
+    -3};
+
+static int cmp_strp(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Builds one point from the axes' current values (idx[a] per axis). */
@@ -261,58 +405,96 @@ static int sw_make_point(sw_ctx *c, sw_axis *const *ax, const size_t *idx,
                          size_t n_ax, int line, sweep_point *p) {
   memset(p, 0, sizeof *p);
   p->line = line;
-  p->sets = calloc(n_ax ? n_ax : 1, sizeof *p->sets);
-  p->map_opts = calloc(n_ax ? n_ax : 1, sizeof *p->map_opts);
-  json_t *j = json_object(), *js = json_array(), *jm = json_array();
-  int rc = 0;
-  if (!p->sets || !p->map_opts || !j || !js || !jm) goto oom;
+  const char *js[SWEEP_P_COUNT] = {0};
+  const char *set_js[2 * SWEEP_MAX_AXES], *mo_js[2 * SWEEP_MAX_AXES];
+  const char *sets[2 * SWEEP_MAX_AXES], *mos[2 * SWEEP_MAX_AXES];
+  size_t ns = 0, nm = 0, len = 16;
   for (size_t a = 0; a < n_ax; a++) {
-    const char *k = ax[a]->key, *v = sw_scalar(ax[a]->vals[idx[a]]);
-    char *dup = NULL;
-    if (strncmp(k, "set.", 4) == 0 || strncmp(k, "map_opt.", 8) == 0) {
-      const char *kk = k[0] == 's' ? k + 4 : k + 8;
-      size_t n = strlen(kk) + strlen(v) + 2;
-      if (!(dup = malloc(n))) goto oom;
-      snprintf(dup, n, "%s=%s", kk, v);
-      if (k[0] == 's') p->sets[p->n_sets++] = dup;
-      else p->map_opts[p->n_map_opts++] = dup;
+    const sw_axis *x = ax[a];
+    if (x->param >= 0) {
+      p->val[x->param] = (char *)x->sv[idx[a]];
+      js[x->param] = x->js[idx[a]];
+    } else if (x->key[0] == 's') {
+      sets[ns++] = x->sv[idx[a]];
+    } else {
+      mos[nm++] = x->sv[idx[a]];
+    }
+    len += strlen(x->key) + strlen(x->js[idx[a]]) + 4;
+  }
+  if (!p->val[SWEEP_P_ARCH] || !p->val[SWEEP_P_MODEL])
+    return sim_err_set(c->err, SIM_EINVAL,
+                       "%s:%d: a point has no %s (give it in fixed, product "
+                       "or zip)",
+                       c->path, line, p->val[SWEEP_P_ARCH] ? "model" : "arch");
+  /* sets and map_opts sorted (as --set order never matters); their JSON
+   * strings follow the sorted order */
+  if (ns > 1) qsort(sets, ns, sizeof *sets, cmp_strp);
+  if (nm > 1) qsort(mos, nm, sizeof *mos, cmp_strp);
+  for (size_t i = 0; i < ns; i++)
+    for (size_t a = 0; a < n_ax; a++)
+      if (ax[a]->param < 0 && ax[a]->sv[idx[a]] == sets[i]) {
+        set_js[i] = ax[a]->js[idx[a]];
+        break;
+      }
+  for (size_t i = 0; i < nm; i++)
+    for (size_t a = 0; a < n_ax; a++)
+      if (ax[a]->param < 0 && ax[a]->sv[idx[a]] == mos[i]) {
+        mo_js[i] = ax[a]->js[idx[a]];
+        break;
+      }
+  if (len > c->cap) {
+    char *nb = realloc(c->buf, len * 2);
+    if (!nb) goto oom;
+    c->buf = nb;
+    c->cap = len * 2;
+  }
+  char *o = c->buf;
+  *o++ = '{';
+  for (size_t i = 0; i < sizeof sw_canon_order / sizeof *sw_canon_order; i++) {
+    int q = sw_canon_order[i];
+    const char *name = q >= 0 ? sweep_names[q] : q == -2 ? "map_opt" : "set";
+    const char *const *arr = q == -2 ? mo_js : set_js;
+    size_t na = q == -2 ? nm : ns;
+    if (q >= 0 ? !js[q] : na == 0) continue;
+    if (o[-1] != '{') *o++ = ',';
+    *o++ = '"';
+    size_t nl = strlen(name);
+    memcpy(o, name, nl);
+    o += nl;
+    *o++ = '"';
+    *o++ = ':';
+    if (q >= 0) {
+      size_t vl = strlen(js[q]);
+      memcpy(o, js[q], vl);
+      o += vl;
       continue;
     }
-    for (int q = 0; q < SWEEP_P_COUNT; q++)
-      if (strcmp(k, sweep_names[q]) == 0) {
-        if (!(p->val[q] = strdup(v))) goto oom;
-        if (json_object_set_new(j, k, json_string(v))) goto oom;
-      }
+    *o++ = '[';
+    for (size_t k = 0; k < na; k++) {
+      if (k) *o++ = ',';
+      size_t vl = strlen(arr[k]);
+      memcpy(o, arr[k], vl);
+      o += vl;
+    }
+    *o++ = ']';
   }
-  if (!p->val[SWEEP_P_ARCH] || !p->val[SWEEP_P_MODEL]) {
-    rc = sim_err_set(c->err, SIM_EINVAL,
-                     "%s:%d: a point has no %s (give it in fixed, product "
-                     "or zip)",
-                     c->path, line, p->val[SWEEP_P_ARCH] ? "model" : "arch");
-    goto fail;
-  }
-  if (p->n_sets) qsort(p->sets, p->n_sets, sizeof *p->sets, cmp_str);
-  if (p->n_map_opts)
-    qsort(p->map_opts, p->n_map_opts, sizeof *p->map_opts, cmp_str);
-  for (size_t i = 0; i < p->n_sets; i++)
-    json_array_append_new(js, json_string(p->sets[i]));
-  for (size_t i = 0; i < p->n_map_opts; i++)
-    json_array_append_new(jm, json_string(p->map_opts[i]));
-  if (p->n_sets) json_object_set(j, "set", js);
-  if (p->n_map_opts) json_object_set(j, "map_opt", jm);
-  p->canon = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-  if (!p->canon) goto oom;
-  res_hash_hex(p->canon, strlen(p->canon), p->hash);
-  goto done;
+  *o++ = '}';
+  size_t cl = (size_t)(o - c->buf);
+  p->canon = sw_alloc(c->out, cl + 1);
+  p->sets = sw_alloc(c->out, (ns ? ns : 1) * sizeof *p->sets);
+  p->map_opts = sw_alloc(c->out, (nm ? nm : 1) * sizeof *p->map_opts);
+  if (!p->canon || !p->sets || !p->map_opts) goto oom;
+  memcpy(p->canon, c->buf, cl);
+  p->canon[cl] = 0;
+  for (size_t i = 0; i < ns; i++) p->sets[i] = (char *)sets[i];
+  for (size_t i = 0; i < nm; i++) p->map_opts[i] = (char *)mos[i];
+  p->n_sets = ns;
+  p->n_map_opts = nm;
+  res_hash_hex(p->canon, cl, p->hash);
+  return 0;
 oom:
-  rc = sim_err_set(c->err, SIM_ENOMEM, "%s: out of memory", c->path);
-fail:
-  sw_point_fini(p);
-done:
-  json_decref(j);
-  json_decref(js);
-  json_decref(jm);
-  return rc;
+  memset(p, 0, sizeof *p);
+  return sim_err_set(c->err, SIM_ENOMEM, "%s: out of memory", c->path);
 }
 
 /* Appends every point of group g merged with the top level t. */
@@ -338,6 +520,10 @@ static int sw_expand(sw_ctx *c, const sw_group *t, const sw_group *g,
         ax[n_ax++] = (sw_axis *)&gs[k]->ax[a];
     }
   zi[n_zip] = n_ax;
+  for (size_t a = 0; a < n_ax; a++) {
+    int rc = sw_intern(c, ax[a]);
+    if (rc) return rc;
+  }
   /* A key in both t and g would be given twice. */
   for (size_t a = 0; a < n_ax; a++)
     for (size_t b = a + 1; b < n_ax; b++)
@@ -358,18 +544,22 @@ static int sw_expand(sw_ctx *c, const sw_group *t, const sw_group *g,
                          SWEEP_MAX_POINTS);
     total *= radix[d];
   }
+  if (s->n + total > SWEEP_MAX_POINTS)
+    return sim_err_set(c->err, SIM_EINVAL, "%s:%d: more than %d points",
+                       c->path, g->line, SWEEP_MAX_POINTS);
+  if (s->n + total > *cap) { /* the group's points at once: no regrowth */
+    size_t nc = s->n + total;
+    if (nc < 2 * *cap) nc = 2 * *cap;
+    sweep_point *nv = realloc(s->pts, nc * sizeof *nv);
+    if (!nv) return sim_err_set(c->err, SIM_ENOMEM, "out of memory");
+    s->pts = nv;
+    *cap = nc;
+  }
   size_t idx[2 * SWEEP_MAX_AXES];
   for (size_t it = 0; it < total; it++) {
     for (size_t a = 0; a < n_free; a++) idx[a] = digit[a];
     for (size_t z = 0; z < n_zip; z++)
       for (size_t a = zi[z]; a < zi[z + 1]; a++) idx[a] = digit[n_free + z];
-    if (s->n == *cap) {
-      size_t nc = *cap ? *cap * 2 : 64;
-      sweep_point *nv = realloc(s->pts, nc * sizeof *nv);
-      if (!nv) return sim_err_set(c->err, SIM_ENOMEM, "out of memory");
-      s->pts = nv;
-      *cap = nc;
-    }
     int rc = sw_make_point(c, ax, idx, n_ax, g->line, &s->pts[s->n]);
     if (rc) return rc;
     s->n++;
@@ -382,17 +572,26 @@ static int sw_expand(sw_ctx *c, const sw_group *t, const sw_group *g,
   return 0;
 }
 
-/* (hash, index) pairs sorted by hash, then index. */
+/* (hash, index) pairs sorted by hash, then index: the hash's 16 hex
+ * digits as one 64-bit number, so the sort compares integers. */
 typedef struct sw_hi {
-  const char *h;
+  uint64_t h;
   size_t i;
 } sw_hi;
 
 static int cmp_hi(const void *a, const void *b) {
   const sw_hi *x = a, *y = b;
-  int c = strcmp(x->h, y->h);
-  if (c) return c;
+  if (x->h != y->h) return x->h < y->h ? -1 : 1;
   return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static uint64_t sw_hash_u64(const char *h) {
+  uint64_t v = 0;
+  for (int k = 0; k < RES_HASH_LEN && h[k]; k++) {
+    char ch = h[k];
+    v = v << 4 | (uint64_t)(ch <= '9' ? ch - '0' : (ch | 32) - 'a' + 10);
+  }
+  return v;
 }
 
 /* Drops points whose hash was seen before (keeps the first).  O(n log n). */
@@ -405,10 +604,13 @@ static int sw_dedup(sweep_spec *s, sim_err *err) {
     free(drop);
     return sim_err_set(err, SIM_ENOMEM, "out of memory");
   }
-  for (size_t i = 0; i < s->n; i++) v[i] = (sw_hi){s->pts[i].hash, i};
-  if (s->n) qsort(v, s->n, sizeof *v, cmp_hi);
+  for (size_t i = 0; i < s->n; i++)
+    v[i] = (sw_hi){sw_hash_u64(s->pts[i].hash), i};
+  qsort(v, s->n, sizeof *v, cmp_hi);
   for (size_t i = 1; i < s->n; i++)
-    if (strcmp(v[i].h, v[i - 1].h) == 0) drop[v[i].i] = 1;
+    if (v[i].h == v[i - 1].h &&
+        strcmp(s->pts[v[i].i].hash, s->pts[v[i - 1].i].hash) == 0)
+      drop[v[i].i] = 1;
   size_t w = 0;
   for (size_t i = 0; i < s->n; i++) {
     if (drop[i]) {
@@ -442,7 +644,7 @@ int sweep_load_text(const char *path, const char *text, size_t len,
     return rc;
   }
   yaml_parser_delete(&parser);
-  sw_ctx c = {path, &doc, err};
+  sw_ctx c = {path, &doc, err, out, NULL, 0};
   sw_group *top = calloc(1, sizeof *top), *g = calloc(1, sizeof *g);
   yaml_node_t *root = yaml_document_get_root_node(&doc), *groups = NULL;
   const char *name = NULL;
@@ -491,6 +693,7 @@ int sweep_load_text(const char *path, const char *text, size_t len,
   if (!out->path || !out->name)
     rc = sim_err_set(err, SIM_ENOMEM, "%s: out of memory", path);
 done:
+  free(c.buf);
   if (top) sw_group_fini(top);
   free(top);
   free(g);
@@ -536,8 +739,11 @@ int sweep_load(const char *path, sweep_spec *out, sim_err *err) {
 
 void sweep_spec_fini(sweep_spec *s) {
   if (!s) return;
-  for (size_t i = 0; i < s->n; i++) sw_point_fini(&s->pts[i]);
   free(s->pts);
+  for (sw_chunk *c = s->arena, *n; c; c = n) {
+    n = c->next;
+    free(c);
+  }
   free(s->path);
   free(s->name);
   memset(s, 0, sizeof *s);

@@ -73,6 +73,7 @@ typedef struct sweep_spec {
   sweep_point *pts; /* in file order, duplicates removed                 */
   size_t n;
   size_t n_dup;     /* points given twice (same hash), dropped           */
+  void *arena;      /* the points' strings and arrays (spec.c)           */
 } sweep_spec;
 
 /* Loads and expands a sweep file.  Every error is one line naming the

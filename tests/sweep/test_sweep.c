@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "sweep/sweep.h"
 #include "tfsim_test.h"
 
@@ -213,12 +215,98 @@ static void test_run_resume(void) {
   CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* The canonical JSON, written directly by spec.c, equals what jansson
+ * writes for the same point (compact, sorted keys, ASCII): the hashes of
+ * points stored before stay valid.  Every point of the example sweeps,
+ * and values with quotes, backslashes, controls, DEL and non-ASCII. */
+static void canon_matches_jansson(const sweep_spec *s) {
+  for (size_t i = 0; i < s->n; i++) {
+    const sweep_point *p = &s->pts[i];
+    json_t *j = json_object(), *js = json_array(), *jm = json_array();
+    for (int q = 0; q < SWEEP_P_COUNT; q++)
+      if (p->val[q])
+        json_object_set_new(j, sweep_param_name((sweep_param)q),
+                            json_string(p->val[q]));
+    for (size_t k = 0; k < p->n_sets; k++)
+      json_array_append_new(js, json_string(p->sets[k]));
+    for (size_t k = 0; k < p->n_map_opts; k++)
+      json_array_append_new(jm, json_string(p->map_opts[k]));
+    if (p->n_sets) json_object_set(j, "set", js);
+    if (p->n_map_opts) json_object_set(j, "map_opt", jm);
+    char *want = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS |
+                                   JSON_ENSURE_ASCII);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+    if (strcmp(want, p->canon) != 0)
+      fprintf(stderr, "\n  point %zu: %s\n  jansson:  %s\n", i, p->canon,
+              want);
+    CU_ASSERT_STRING_EQUAL(p->canon, want);
+    free(want);
+    json_decref(j);
+    json_decref(js);
+    json_decref(jm);
+  }
+}
+
+static void test_canon_jansson(void) {
+  const char *files[] = {"examples/demo-sweep.yaml",
+                         "results/baseline/validation-sweep.yaml"};
+  sim_err err = {0};
+  sweep_spec s;
+  for (size_t f = 0; f < 2; f++) {
+    CU_ASSERT_EQUAL_FATAL(sweep_load(files[f], &s, &err), 0);
+    CU_ASSERT(s.n >= 10);
+    canon_matches_jansson(&s);
+    sweep_spec_fini(&s);
+  }
+  CU_ASSERT_EQUAL_FATAL(
+      load("fixed: {arch: \"a\\\"b\\\\c\", model: \"m\\t\\n\\x7f\\x01\"}\n"
+           "product:\n"
+           "  set.k: [\"\\u00e9t\u00e9\", \"\\U0001F600\", plain, \"a/b\"]\n"
+           "  map_opt.z: [\"\\u2028\", x]\n"
+           "  map_opt.a: [1]\n"
+           "  seq: [\"\\r\\b\\f\"]\n",
+           &s, &err), 0);
+  CU_ASSERT_EQUAL(s.n, 8);
+  canon_matches_jansson(&s);
+  sweep_spec_fini(&s);
+}
+
+/* At most 100,000 points per file, all groups together (each group below
+ * the cap): an error naming the line, not minutes of expansion. */
+static void test_point_cap(void) {
+  char text[2048];
+  int n = snprintf(text, sizeof text,
+                   "fixed: {model: gpt2-s}\n"
+                   "product:\n"
+                   "  seq: [1,2,3,4,5,6,7,8,9,10]\n"
+                   "  batch: [1,2,3,4,5,6,7,8,9,10]\n"
+                   "  kv: [1,2,3,4,5,6,7,8,9,10]\n"
+                   "  gen: [1,2,3,4,5,6,7,8,9,10]\n"
+                   "groups:\n");
+  for (int g = 0; g < 11; g++)
+    n += snprintf(text + n, sizeof text - (size_t)n,
+                  "  - fixed: {arch: a%d}\n", g);
+  sweep_spec s;
+  sim_err err = {0};
+  CU_ASSERT_EQUAL(load(text, &s, &err), SIM_EINVAL);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "t.yaml:18: more than 100000 points"));
+  /* Ten groups: exactly the cap. */
+  char *last = strstr(text, "  - fixed: {arch: a10}");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(last);
+  *last = 0;
+  CU_ASSERT_EQUAL_FATAL(load(text, &s, &err), 0);
+  CU_ASSERT_EQUAL(s.n, 100000);
+  sweep_spec_fini(&s);
+}
+
 static CU_TestInfo tests[] = {
     {"product order and canonical JSON", test_product_order},
     {"zip, groups, set and map_opt", test_zip_groups_sets},
     {"hash stable, duplicates dropped", test_hash_stable},
     {"bad input names file, line and key", test_bad_input},
     {"shards partition the points", test_shards},
+    {"canonical JSON equals jansson's", test_canon_jansson},
+    {"at most 100,000 points per file", test_point_cap},
     {"run, fail, resume, workers", test_run_resume},
     CU_TEST_INFO_NULL};
 static CU_SuiteInfo suites[] = {{"sweep", NULL, NULL, NULL, NULL, tests},
