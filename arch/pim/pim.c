@@ -15,7 +15,9 @@
  *     ACTAB  activate the same row in every bank of the channel
  *     MACAB  every bank reads one 32 B column (16 bf16) and multiplies it
  *            with the global buffer's matching 16 elements into its adder
- *            tree: pim.macs_per_col MACs per bank
+ *            tree: pim.macs_per_col MACs per bank (fewer than the
+ *            column's elements take passes of tCCD_L each: an added
+ *            MACAB -> MACAB|RDMAC|PREAB row of passes x tCCD_L)
  *     RDMAC  read the banks' MAC results (one bf16 per bank, 32 B)
  *     PREAB  precharge every bank
  *   and the standard WR (KV-cache appends) and REF (refresh, issued by
@@ -152,6 +154,8 @@ typedef struct pim_state {
   int c_wrgb, c_actab, c_macab, c_rdmac, c_preab;
   uint64_t row_bytes;   /* per bank */
   uint64_t col_bytes;   /* per column access: 32 B */
+  uint64_t col_elems;   /* its bf16 elements: the MACs of one MACAB */
+  uint64_t mac_passes;  /* col_elems / macs_per_col: tCCD_L each */
   uint64_t gbuf_bytes;
   uint64_t macs_per_col;
   double io_pj_bit;
@@ -225,13 +229,31 @@ static int pim_init(const sim_cfg *c, void **state, sim_err *err) {
                       (unsigned long long)st->col_bytes);
     goto bad;
   }
-  if ((uint64_t)s->macs_per_col * 2 != st->col_bytes) {
-    rc = sim_cfg_fail(c, err, "pim.macs_per_col", "%lld bf16 MACs per "
-                      "column do not match a %llu-byte column access (%llu "
-                      "bf16 elements)", (long long)s->macs_per_col,
+  /* MAC units per bank: a column access brings col_bytes / 2 bf16
+   * elements; fewer units take them in passes, one pass per tCCD_L, so
+   * the next MACAB (and the RDMAC or PREAB after the last) waits
+   * passes x tCCD_L: one more constraint row. */
+  uint64_t elems = st->col_bytes / 2;
+  if ((uint64_t)s->macs_per_col > elems || elems % (uint64_t)s->macs_per_col) {
+    rc = sim_cfg_fail(c, err, "pim.macs_per_col", "%lld bf16 MACs per bank "
+                      "do not divide the %llu bf16 elements of a %llu-byte "
+                      "column access (a row's elements map onto whole MAC "
+                      "passes only for a divisor: 1, 2, 4, ..., %llu)",
+                      (long long)s->macs_per_col, (unsigned long long)elems,
                       (unsigned long long)st->col_bytes,
-                      (unsigned long long)(st->col_bytes / 2));
+                      (unsigned long long)elems);
     goto bad;
+  }
+  st->col_elems = elems;
+  st->mac_passes = elems / (uint64_t)s->macs_per_col;
+  if (st->mac_passes > 1) {
+    char lat[48];
+    snprintf(lat, sizeof lat, "%llu * tCCD_L",
+             (unsigned long long)st->mac_passes);
+    if ((rc = dram_spec_add_constraint(&st->spec, DRAM_LV_RANK, "MACAB",
+                                       "MACAB|RDMAC|PREAB", lat, 0, 0,
+                                       err)))
+      goto bad;
   }
   /* Skipping steady bursts is exact only if the state a burst leaves
    * depends on its own commands alone.  A constraint into a command every
@@ -245,7 +267,7 @@ static int pim_init(const sim_cfg *c, void **state, sim_err *err) {
    * issues every command (still one event per burst). */
   {
     int64_t run = (int64_t)(st->row_bytes / st->col_bytes) *
-                  sp->t[DRAM_T_CCD_L];
+                  (int64_t)st->mac_passes * sp->t[DRAM_T_CCD_L];
     int64_t reach = sp->read_delay_cyc > sp->write_delay_cyc
                         ? sp->read_delay_cyc : sp->write_delay_cyc;
     int in_burst[DRAM_CMD_MAX] = {0};
@@ -971,7 +993,7 @@ static int pim_step(void *session, const sim_sched *sched, sim_report *rep,
   /* Off-chip: what crosses the GDDR6 interface (input vectors, results,
    * KV appends), all channels. */
   rep->dram_bytes = (uint64_t)(io_bits / 8.0 * nch);
-  uint64_t macs = d[st->c_macab] * st->macs_per_col *
+  uint64_t macs = d[st->c_macab] * st->col_elems *
                   (uint64_t)sp->banks * sp->ranks * sp->channels;
   rc = sim_report_metric_agg(rep, "pim_macs", (double)macs, SIM_AGG_SUM);
   if (!rc) rc = pim_summarize((void *)st, rep, err);

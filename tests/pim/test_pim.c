@@ -67,6 +67,7 @@ static void test_golden_bursts(void) {
 
 static double g_last_pj, g_last_macs; /* of the last decode_ms run */
 
+static double g_last_pim_ps;
 static double decode_ms(const char *model, uint64_t gen,
                         const char *const *sets, int n, double *asic_ps,
                         uint64_t *cycles) {
@@ -89,6 +90,7 @@ static double decode_ms(const char *model, uint64_t gen,
     *asic_ps = sim_report_get(&r, "util_asic", 0) * (double)r.latency_ps;
   if (cycles) *cycles = r.cycles;
   g_last_pj = sim_report_energy_pj(&r);
+  g_last_pim_ps = sim_report_get(&r, "util_pim", 0) * (double)r.latency_ps;
   g_last_macs = sim_report_get(&r, "pim_macs", 0);
   sim_report_fini(&r);
   arch_unload(&am);
@@ -145,6 +147,54 @@ static void test_channel_scaling(void) {
   CU_ASSERT_DOUBLE_EQUAL(a[0], a[2], 1e-6 * a[0]);
 }
 
+/* The other knobs of the exploration (issue 10 item 8), each against the
+ * preset on GPT-2 M: what they scale moves, the rest does not. */
+static void test_exploration(void) {
+  double asic0, asic, pim0, pim, macs0;
+  CU_ASSERT_FATAL(decode_ms("gpt2-m", 1, NULL, 0, &asic0, NULL) > 0);
+  pim0 = g_last_pim_ps;
+  macs0 = g_last_macs;
+  /* 8 MACs per bank: two passes per column, the banks' time grows (by
+   * less than 2: tRCDMAC and tRP per row do not), the work and the ASIC
+   * do not change. */
+  const char *m8[] = {"pim.macs_per_col=8"};
+  CU_ASSERT_FATAL(decode_ms("gpt2-m", 1, m8, 1, &asic, NULL) > 0);
+  pim = g_last_pim_ps;
+  fprintf(stderr, " [MACs 16 -> 8: PIM busy x%.3f] ", pim / pim0);
+  CU_ASSERT(pim > 1.3 * pim0 && pim < 2.0 * pim0);
+  CU_ASSERT_DOUBLE_EQUAL(asic, asic0, 1e-9 * asic0);
+  CU_ASSERT_DOUBLE_EQUAL(g_last_macs, macs0, 0);
+  /* 4 MACs: slower still. */
+  const char *m4[] = {"pim.macs_per_col=4"};
+  CU_ASSERT_FATAL(decode_ms("gpt2-m", 1, m4, 1, &asic, NULL) > 0);
+  CU_ASSERT(g_last_pim_ps > 1.5 * pim);
+  /* ASIC at 500 MHz: its time doubles exactly; the banks' moves only by
+   * the refreshes that now fall inside their ops (the token is longer:
+   * more refresh intervals pass; 0.8 %). */
+  const char *ac[] = {"pim.asic.clock_mhz=500"};
+  CU_ASSERT_FATAL(decode_ms("gpt2-m", 1, ac, 1, &asic, NULL) > 0);
+  fprintf(stderr, "[ASIC 1000 -> 500 MHz: ASIC x%.3f, PIM x%.3f] ",
+          asic / asic0, g_last_pim_ps / pim0);
+  CU_ASSERT_DOUBLE_EQUAL(asic, 2 * asic0, 1e-6 * asic0);
+  CU_ASSERT_DOUBLE_EQUAL(g_last_pim_ps, pim0, 0.02 * pim0);
+  /* PIM clock and data rate halved (tCK 0.5 -> 1 ns; the timing table is
+   * in cycles): the banks' time about doubles, the ASIC's does not. */
+  const char *ck[] = {"pim.dram.timing.tCK_ps=1000"};
+  CU_ASSERT_FATAL(decode_ms("gpt2-m", 1, ck, 1, &asic, NULL) > 0);
+  fprintf(stderr, "[tCK 500 -> 1000 ps: PIM x%.3f] ", g_last_pim_ps / pim0);
+  CU_ASSERT(g_last_pim_ps > 1.9 * pim0 && g_last_pim_ps < 2.05 * pim0);
+  CU_ASSERT_DOUBLE_EQUAL(asic, asic0, 1e-9 * asic0);
+  /* Fewer MACs stay exact: bundled equals per command, checker on. */
+  const char *b8[] = {"pim.check=true", "pim.bundled=true",
+                      "pim.dram.org.channels=2", "pim.macs_per_col=8"};
+  const char *c8[] = {"pim.check=true", "pim.bundled=false",
+                      "pim.dram.org.channels=2", "pim.macs_per_col=8"};
+  uint64_t cb, cc;
+  CU_ASSERT_FATAL(decode_ms("gpt2-s", 2, b8, 4, NULL, &cb) > 0);
+  CU_ASSERT_FATAL(decode_ms("gpt2-s", 2, c8, 4, NULL, &cc) > 0);
+  CU_ASSERT_EQUAL(cb, cc);
+}
+
 static void test_determinism(void) {
   uint64_t c1, c2;
   double x = decode_ms("gpt2-s", 3, NULL, 0, NULL, &c1);
@@ -167,7 +217,9 @@ static void bad(const char *set, const char *want) {
 
 static void test_bad_config(void) {
   bad("pim.dram.org.channels=0", "pim.dram.org.channels");
-  bad("pim.macs_per_col=12", "pim.macs_per_col: 12 bf16 MACs per column");
+  bad("pim.macs_per_col=12", "pim.macs_per_col: 12 bf16 MACs per bank do "
+      "not divide the 16 bf16 elements of a 32-byte column access");
+  bad("pim.macs_per_col=32", "pim.macs_per_col: 32 bf16 MACs per bank");
   bad("pim.asic.lanes=0", "pim.asic.lanes: must be > 0");
   bad("pim.gbuf_bytes=16", "pim.gbuf_bytes: must be >= 32");
 }
@@ -200,6 +252,8 @@ static CU_TestInfo tests[] = {
     {"bundled equals per command (checker on)",
      test_bundled_equals_per_command},
     {"latency falls with channels, ASIC does not", test_channel_scaling},
+    {"MACs per bank, ASIC clock, PIM clock: each moves its part",
+     test_exploration},
     {"determinism", test_determinism},
     {"bad configuration names the key", test_bad_config},
     CU_TEST_INFO_NULL};
