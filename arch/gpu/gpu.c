@@ -30,9 +30,14 @@
  *    block takes max(compute, bytes / share).  The mapper decides what
  *    hits L2 (working sets that fit) and writes the traffic per level.
  *  - Kernel launches are ops on the unit "host" (one CPU thread): each
- *    costs launch_us; a kernel depends on its launch, so launches overlap
- *    the previous kernel (CUDA's asynchronous launch) and dominate only
- *    when kernels are short (a PyTorch token loop).
+ *    costs launch_us + framework_us (the CUDA launch, and the eager
+ *    framework's own work per op: Python, dispatcher, allocator; 0
+ *    unless a run models a framework loop); a kernel depends on its
+ *    launch, so launches overlap the previous kernel (CUDA's asynchronous
+ *    launch) and dominate only when kernels are short (a token loop).
+ *  - MACs run on the tensor cores at their precision's rate; fp32 without
+ *    a tensor-core rate runs on the CUDA cores (fp32_per_clk FMAs), as
+ *    cuBLAS does with TF32 off; any other missing precision is refused.
  *  - Tensor-core efficiency eff[class] is the one calibration constant:
  *    physical (the fraction of the tensor-core peak a kernel class
  *    sustains, set once per GPU and kernel class in the preset, with its
@@ -101,6 +106,7 @@ typedef struct gpu_sec {
   double nvlink_gbps;
   gpu_prec_tab *tensor_macs_per_clk;
   double launch_us;
+  double framework_us;
   gpu_eff_tab *efficiency;
   gpu_energy *energy;
   bool ideal;
@@ -162,6 +168,8 @@ static const cyaml_schema_field_t sec_fields[] = {
     CYAML_FIELD_MAPPING_PTR("tensor_macs_per_clk", CYAML_FLAG_POINTER,
                             gpu_sec, tensor_macs_per_clk, prec_fields),
     F_FLOAT(launch_us),
+    CYAML_FIELD_FLOAT("framework_us", CYAML_FLAG_OPTIONAL, gpu_sec,
+                      framework_us),
     CYAML_FIELD_MAPPING_PTR("efficiency", CYAML_FLAG_POINTER, gpu_sec,
                             efficiency, eff_fields),
     CYAML_FIELD_MAPPING_PTR("energy", CYAML_FLAG_POINTER, gpu_sec, energy,
@@ -260,6 +268,9 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
   if (!isfinite(s->launch_us) || s->launch_us < 0)
     return sim_cfg_fail(c, err, "gpu.launch_us", "must be >= 0 (got %g)",
                         s->launch_us);
+  if (!isfinite(s->framework_us) || s->framework_us < 0)
+    return sim_cfg_fail(c, err, "gpu.framework_us", "must be >= 0 (got %g)",
+                        s->framework_us);
   if (!isfinite(s->nvlink_gbps) || s->nvlink_gbps < 0)
     return sim_cfg_fail(c, err, "gpu.nvlink_gbps", "must be >= 0");
   gpu_state *st = sim_calloc(1, sizeof *st);
@@ -287,7 +298,7 @@ static int gpu_init(const sim_cfg *c, void **state, sim_err *err) {
   p->hbm_gbps = s->hbm_gbps;
   p->pcie_gbps = s->pcie_gbps;
   p->nvlink_gbps = s->nvlink_gbps;
-  p->launch_us = s->ideal ? 0 : s->launch_us;
+  p->launch_us = s->ideal ? 0 : s->launch_us + s->framework_us;
   p->ideal = s->ideal;
   p->eff[GPU_K_GEMM] = s->ideal ? 1 : s->efficiency->gemm;
   p->eff[GPU_K_ATTN] = s->ideal ? 1 : s->efficiency->attention;
@@ -414,6 +425,21 @@ typedef struct gpu_ctx {
   gpu_opinfo *oi;  /* per op, parsed once from its payload */
 } gpu_ctx;
 
+/* MACs per SM per clock at prec: the tensor cores' rate, or for fp32
+ * without one the CUDA cores' (one FMA per lane per clock: what cuBLAS
+ * runs an fp32 GEMM on when TF32 is off, PyTorch's default for matmul);
+ * 0: the GPU lacks the precision.  *cuda says which. */
+static double mac_rate(const gpu_params *p, int prec, int *cuda) {
+  *cuda = 0;
+  if (prec < 0 || prec >= SIM_PREC_COUNT) return 0;
+  if (p->tc_macs_per_clk[prec] > 0) return p->tc_macs_per_clk[prec];
+  if (prec == SIM_P_FP32 && p->fp32_per_clk > 0) {
+    *cuda = 1;
+    return p->fp32_per_clk;
+  }
+  return 0;
+}
+
 /* Compute time of one block in ps (see the file header). */
 static int gpu_cost(void *ctx, const sim_sched *s, size_t i, double *t_ps,
                     sim_err *err) {
@@ -425,7 +451,8 @@ static int gpu_cost(void *ctx, const sim_sched *s, size_t i, double *t_ps,
     *t_ps = p->launch_us * 1e6;
     return 0;
   }
-  double rate = op->prec < SIM_PREC_COUNT ? p->tc_macs_per_clk[op->prec] : 0;
+  int cuda;
+  double rate = mac_rate(p, op->prec, &cuda);
   if (op->macs && !(rate > 0))
     return sim_err_set(err, SIM_EINVAL, "op %s: %s has no tensor-core "
                        "rate for %s (gpu.tensor_macs_per_clk.%s): this GPU "
@@ -510,9 +537,10 @@ static int gpu_account(const gpu_ctx *c, const sim_sched *s,
     const sim_sched_op *op = &s->ops[i];
     double n = (double)xr->ops[i].inst;
     macs += (double)op->macs * n;
-    if (op->macs && p->tc_macs_per_clk[op->prec] > 0)
-      t_peak += (double)op->macs * n / (p->tc_macs_per_clk[op->prec] *
-                                        p->sms) * 1e6 / p->clock_mhz;
+    int cuda;
+    double rate = mac_rate(p, op->prec, &cuda);
+    if (op->macs && rate > 0)
+      t_peak += (double)op->macs * n / (rate * p->sms) * 1e6 / p->clock_mhz;
     if (hbm >= 0) hbm_b += n * (double)(op->rd_bytes[hbm] + op->wr_bytes[hbm]);
     if (l2 >= 0) l2_b += n * (double)(op->rd_bytes[l2] + op->wr_bytes[l2]);
   }
@@ -544,7 +572,10 @@ static int gpu_account(const gpu_ctx *c, const sim_sched *s,
     const sim_sched_op *op = &s->ops[i];
     double n = (double)xr->ops[i].inst;
     double sfu = (double)c->oi[i].sfu;
-    sim_stat_addf(ss, h_c, n * ((double)op->macs * en->mac_pj +
+    int cuda;
+    (void)mac_rate(p, op->prec, &cuda);
+    sim_stat_addf(ss, h_c, n * ((double)op->macs *
+                                    (cuda ? en->fp32_op_pj : en->mac_pj) +
                                 ((double)op->elem_ops + sfu) *
                                     en->fp32_op_pj));
     if (hbm >= 0)

@@ -59,7 +59,7 @@ typedef struct gpu_params {
   double hbm_b, hbm_gbps;
   double pcie_gbps, nvlink_gbps;
   double tc_macs_per_clk[SIM_PREC_COUNT]; /* per SM, dense; 0: none */
-  double launch_us;
+  double launch_us;           /* per kernel: gpu.launch_us + framework_us */
   double eff[GPU_K_COUNT];    /* tensor-core efficiency per kernel class */
   int ideal;                  /* 100 % of peak, no launch overhead */
 } gpu_params;
