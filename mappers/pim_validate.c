@@ -4,10 +4,15 @@
  * against the pim class on arch/configs/pim-gpt.yaml, with the baselines
  * computed in the same tool, not quoted:
  *
- *   GPU  the gpu class on arch/configs/gpu-t4.yaml with the `standard`
- *        mapper (one kernel per op, attention unfused, a launch each: the
- *        closest the gpu model comes to a PyTorch token loop), batch 1;
- *        energy = the T4's 70 W board power x time.
+ *   GPU  the gpu class on arch/configs/gpu-t4.yaml in its eager-framework
+ *        mode: the `standard` mapper (one kernel per op, attention
+ *        unfused), batch 1, fp32 (Hugging Face transformers' default
+ *        dtype; fp32 GEMMs on the CUDA cores), and every kernel preceded
+ *        by its host work, the CUDA launch (gpu.launch_us, 5 us) plus the
+ *        framework's own per-op time gpu.framework_us = T4_FRAMEWORK_US
+ *        (below: one constant for a T4 host running PyTorch eager,
+ *        derived once from an independent measurement, never from the
+ *        paper); energy = the T4's 70 W board power x time.
  *   CPU  the ideal class on arch/configs/cpu-xeon-gold-6154.yaml (a
  *        roofline of 18 AVX-512 cores and 6 DDR4-2666 channels) at fp32,
  *        as a CPU framework runs GPT; energy = its 200 W TDP x time.
@@ -38,6 +43,19 @@ static const struct {
 };
 
 #define T4_BOARD_W 70.0    /* NVIDIA T4 datasheet: 70 W */
+/* PyTorch eager's host time per op on a T4 machine, beyond the CUDA
+ * launch.  Derived from one measurement, not from PIM-GPT: Hugging Face
+ * GPT-2 small, model.generate, greedy, batch 1, fp32, on a T4, 9.0 ms per
+ * generated token (prompt 512, 256 new tokens: 2305.8 ms; prompt 128, 64
+ * new: 577 ms), from github.com/JingyaHuang/onnxruntime-inference-benchmark
+ * (benchmarks/onnxruntime, t4_res_ort_gpt2_greedy.pkl, commit 4437567,
+ * 2022-11-25).  Our T4 runs that step as 443 host-bound kernels (12
+ * layers x 36 + 11), so 9.0 ms = 2.70 ms (the framework-free run at fp32)
+ * + 443 x framework_us gives 14.2 us; with the 5 us launch, 19.2 us per
+ * op, inside the 5-25 us that write-ups of PyTorch's dispatch path give.
+ * The same constant serves every model: the 8 speedups are predictions. */
+#define T4_FRAMEWORK_US "14.2"
+#define T4_CALIB_MS 9.0    /* the measurement above, GPT-2 S */
 #define XEON_TDP_W 200.0   /* Intel ARK, Xeon Gold 6154: TDP 200 W */
 
 /* One decode step on a loaded arch: seconds, joules (from the model, or
@@ -94,9 +112,10 @@ int map_pim_validate(sim_val_table *t, sim_err *err) {
   memset(&pim, 0, sizeof pim);
   memset(&gpu, 0, sizeof gpu);
   memset(&cpu, 0, sizeof cpu);
-  const char *gset[] = {"gpu.hbm_check=false"};
+  const char *gset[] = {"gpu.hbm_check=false",
+                        "gpu.framework_us=" T4_FRAMEWORK_US};
   int rc = arch_load(&pim, "pim-gpt", NULL, 0, err);
-  if (!rc) rc = arch_load(&gpu, "gpu-t4", gset, 1, err);
+  if (!rc) rc = arch_load(&gpu, "gpu-t4", gset, 2, err);
   if (!rc) rc = arch_load(&cpu, "cpu-xeon-gold-6154", NULL, 0, err);
   const char *src = "PIM-GPT, npj Unconv. Comput. 1, 4 (2024), abstract";
   double sp_min = INFINITY, sp_max = 0;
@@ -109,7 +128,7 @@ int map_pim_validate(sim_val_table *t, sim_err *err) {
     /* Non-VMM share: time the ASIC works while the banks do not. */
     double asic = sim_report_get(&pr, "util_asic", 0);
     sim_report_fini(&pr);
-    if ((rc = step(&gpu, k_models[i].model, "standard", WL_FP16, T4_BOARD_W,
+    if ((rc = step(&gpu, k_models[i].model, "standard", WL_FP32, T4_BOARD_W,
                    &tg, &eg, NULL, err)) ||
         (rc = step(&cpu, k_models[i].model, NULL, WL_FP32, XEON_TDP_W, &tc,
                    &ec, NULL, err)))
@@ -119,16 +138,33 @@ int map_pim_validate(sim_val_table *t, sim_err *err) {
     double sg = tg / tp, sc = tc / tp;
     if (sg < sp_min) sp_min = sg;
     if (sg > sp_max) sp_max = sg;
+    if (!strcmp(k_models[i].model, "gpt2-s")) {
+      /* The calibration point, shown, not scored. */
+      sim_val_row v;
+      memset(&v, 0, sizeof v);
+      snprintf(v.suite, sizeof v.suite, "pim");
+      snprintf(v.item, sizeof v.item, "T4 baseline, GPT-2 S");
+      snprintf(v.metric, sizeof v.metric, "ms_per_token");
+      v.published = NAN;
+      v.ours = tg * 1e3;
+      snprintf(v.source, sizeof v.source, "HF generate fp32 on a T4: "
+               "%.1f ms measured (onnxruntime-inference-benchmark)",
+               T4_CALIB_MS);
+      snprintf(v.note, sizeof v.note, "calibration point: gpu.framework_us "
+               "= %s us was derived from this measurement", T4_FRAMEWORK_US);
+      if ((rc = sim_val_add(t, &v))) break;
+    }
     rc = row(t, item, "speedup_vs_t4", 33, 171, sg, src,
-             "T4 baseline is the gpu model's roofline with launches, far "
-             "faster than the paper's PyTorch loop; see docs/pim.md");
+             "our T4 is an HF eager loop calibrated on GPT-2 S (9.0 ms "
+             "measured); the paper's GPU times per model are not given; "
+             "see docs/pim.md");
     if (!rc)
       rc = row(t, item, "speedup_vs_xeon", 505, 1343, sc, src,
                "CPU baseline is a roofline of the Xeon; the paper's is a "
                "framework measurement; see docs/pim.md");
     if (!rc)
       rc = row(t, item, "energy_eff_vs_t4", 98, 479, eg / ep, src,
-               "follows the speedup miss (70 W x a faster T4 time)");
+               "follows the speedup (70 W x the T4's time per token)");
     if (!rc)
       rc = row(t, item, "row_hit_rate", 0.95, 1.0, hit,
                "PIM-GPT body: about 98 % row hits", "");
@@ -141,8 +177,9 @@ int map_pim_validate(sim_val_table *t, sim_err *err) {
   if (!rc)
     rc = row(t, "8 models", "speedup_spread_max_over_min", 2.25, 3.75,
              sp_max / sp_min, src,
-             "our speedups are flat across models (both sides bandwidth "
-             "bound); the paper's fall with size (a launch-bound GPU loop)");
+             "a launch-bound T4 loop grows with layers, PIM with layers x "
+             "width^2: our speedup falls faster with size than the "
+             "paper's band allows; see docs/pim.md");
   arch_unload(&pim);
   arch_unload(&gpu);
   arch_unload(&cpu);

@@ -215,7 +215,8 @@ static double run_kernel(arch_model *am, uint64_t blocks, uint64_t macs,
   sim_err err = {0};
   int rc = arch_run(am, &s, &r, &err);
   double t = rc ? -1 : (double)r.latency_ps;
-  if (rc && strcmp(prec, "fp8")) fprintf(stderr, "%s\n", err.msg);
+  if (rc && strcmp(prec, "fp8") && strcmp(prec, "bf16"))
+    fprintf(stderr, "%s\n", err.msg);
   if (rc) snprintf(g_last_err, sizeof g_last_err, "%s", err.msg);
   sim_report_fini(&r);
   sim_sched_fini(&s);
@@ -456,7 +457,59 @@ static void test_launch_modes(void) {
   CU_ASSERT(t[1] < t[0] / 5);
 }
 
+/* The eager-framework mode: gpu.framework_us adds host time to every
+ * kernel, so a host-bound decode step grows by kernels x framework_us
+ * exactly; and fp32 without a tensor-core rate runs on the CUDA cores
+ * (the T4: 64 FMA lanes per SM per clock), at fp32_op_pj per MAC. */
+static void test_framework_and_fp32(void) {
+  wl_model m;
+  wl_opts o;
+  sim_err err = {0};
+  CU_ASSERT_EQUAL_FATAL(wl_model_find("gpt2-s", &m, &err), 0);
+  wl_opts_default(&o);
+  o.phase = WL_DECODE;
+  o.kv = 512;
+  o.prec = WL_FP32;
+  double t[2], host[2];
+  const char *fw[2][2] = {{"gpu.framework_us=10", "gpu.hbm_check=true"},
+                          {"gpu.framework_us=20", "gpu.hbm_check=true"}};
+  for (int i = 0; i < 2; i++) {
+    arch_model am;
+    CU_ASSERT_EQUAL_FATAL(arch_load(&am, "gpu-t4", fw[i], 2, &err), 0);
+    map_sim_opts so = {0};
+    so.mapper = "standard";
+    sim_report r;
+    sim_report_init(&r);
+    int rc = map_simulate(&am, &m, &o, &so, &r, NULL, &err);
+    if (rc) fprintf(stderr, "\n  %s\n", err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    t[i] = (double)r.latency_ps * 1e-12;
+    host[i] = sim_report_get(&r, "host_s_launch", -1);
+    sim_report_fini(&r);
+    arch_unload(&am);
+  }
+  /* 443 kernels (12 layers x 36 + 11), host-bound at both settings: the
+   * step grows by 443 x 10 us, and the host time by the same. */
+  double kernels = host[0] / 15e-6;
+  CU_ASSERT_DOUBLE_EQUAL(kernels, 443, 1e-6);
+  CU_ASSERT_DOUBLE_EQUAL(host[1] - host[0], 443 * 10e-6, 1e-12);
+  CU_ASSERT_DOUBLE_EQUAL(t[1] - t[0], 443 * 10e-6, 1e-9);
+  /* fp32 GEMM on the T4's CUDA cores: one compute-bound kernel of 40
+   * blocks (one per SM), 64 x 1000 MACs each = 1000 clocks of 64 lanes
+   * at 1590 MHz. */
+  arch_model t4;
+  const char *ideal[] = {"gpu.ideal=true"};
+  CU_ASSERT_EQUAL_FATAL(arch_load(&t4, "gpu-t4", ideal, 1, &err), 0);
+  double ps = run_kernel(&t4, 40, 64 * 1000, "fp32");
+  CU_ASSERT_DOUBLE_EQUAL(ps, 1000 * 1e6 / 1590, 2);
+  /* bf16: no tensor-core rate and no CUDA-core fallback: refused. */
+  CU_ASSERT_EQUAL(run_kernel(&t4, 40, 64, "bf16"), -1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(g_last_err, "bf16"));
+  arch_unload(&t4);
+}
+
 static CU_TestInfo tests[] = {
+    {"framework_us per kernel; fp32 on CUDA cores", test_framework_and_fp32},
     {"launch modes: eager is host-bound in decode, graph is not",
      test_launch_modes},
     {"tensor parallel: weights, work and all-reduce per GPU",
