@@ -232,6 +232,8 @@ static int sw_zip(sw_ctx *c, sw_group *g, yaml_node_t *z) {
     yaml_node_t *e = sw_node(c, *it);
     if (e->type != YAML_MAPPING_NODE)
       return sw_fail(c, e, "zip: each entry must be a mapping of lists");
+    if (e->data.mapping.pairs.top == e->data.mapping.pairs.start)
+      return sw_fail(c, e, "zip: an entry must give at least one list");
     if (g->n_zip == SWEEP_MAX_AXES)
       return sw_fail(c, e, "zip: too many entries");
     size_t first = g->n_ax;

@@ -117,6 +117,9 @@ static void test_bad_input(void) {
              "t.yaml:2: product.seq: given twice for the same points (also "
              "line 1)");
   expect_err("fixed: {model: gpt2-s}\n", "t.yaml:1: a point has no arch");
+  /* fuzz_sweep: an empty zip entry had no axis to count (a null read). */
+  expect_err("fixed: {arch: ideal, model: gpt2-s}\nzip:\n  - {}\n",
+             "t.yaml:3: zip: an entry must give at least one list");
   expect_err("fixed: {arch: ideal, model: [a, b]}\n",
              "t.yaml:1: fixed.model: must be a value");
   expect_err("fixed: {arch: ideal\n", "t.yaml:2:");
