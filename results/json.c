@@ -583,9 +583,10 @@ static int rd_op(rd_ctx *c, json_t *j, const sim_sched *s, size_t i,
       "name", "fn", "prec", "unit", "layer", "ranks", "count", "macs",
       "elem_ops", "rd_bytes", "wr_bytes", "in", "out", "deps", "payload",
       NULL};
+  /* first: the caller frees op->payload whatever happens */
+  memset(op, 0, sizeof *op);
   snprintf(c->where, sizeof c->where, "ops[%zu]", i);
   if (!json_is_object(j)) return rd_fail(c, NULL, "must be an object");
-  memset(op, 0, sizeof *op);
   int rc = rd_str(c, j, "name", SIM_NAME_MAX, op->name);
   if (rc) return rc;
   snprintf(c->where, sizeof c->where, "ops[%zu] '%s'", i, op->name);
