@@ -23,21 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double cmp_metric(res_db *db, int64_t run, const char *key) {
-  sqlite3_stmt *st = NULL;
-  double v = NAN;
-  if (sqlite3_prepare_v2(db->h, "SELECT value FROM metrics WHERE run_id = ?1"
-                         " AND key = ?2", -1, &st, NULL) != SQLITE_OK)
-    return v;
-  sqlite3_bind_int64(st, 1, run);
-  sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW &&
-      sqlite3_column_type(st, 0) != SQLITE_NULL)
-    v = sqlite3_column_double(st, 0);
-  sqlite3_finalize(st);
-  return v;
-}
-
 /* Text built in a memory stream; its buffer is copied into sim_malloc. */
 static int cmp_finish(FILE *f, char **bufp, size_t *lenp, int rows,
                       char **out, sim_err *err) {
@@ -101,8 +86,8 @@ int res__roofline_dat(res_db *db, const res__point *pt, char *const *labels,
   int rows = 0;
   for (size_t i = 0; i < n; i++) {
     const res__point *p = &pt[i];
-    double macs = cmp_metric(db, p->run_id, "macs");
-    if (!(macs > 0)) macs = cmp_metric(db, p->run_id, "pim_macs");
+    double macs = res__metric(db, p->run_id, "macs");
+    if (!(macs > 0)) macs = res__metric(db, p->run_id, "pim_macs");
     if (!(macs > 0) || !(p->dram_bytes > 0) || !(p->latency_s > 0)) continue;
     /* Short labels (arch and mapper): the plane is crowded. */
     (void)labels;

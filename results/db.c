@@ -292,6 +292,21 @@ int res__bind_text(sqlite3_stmt *st, int i, const char *s) {
   return sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
 }
 
+double res__metric(res_db *db, int64_t run, const char *key) {
+  sqlite3_stmt *st = NULL;
+  double v = NAN;
+  if (sqlite3_prepare_v2(db->h, "SELECT value FROM metrics WHERE run_id = ?1"
+                         " AND key = ?2", -1, &st, NULL) != SQLITE_OK)
+    return v;
+  sqlite3_bind_int64(st, 1, run);
+  sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW &&
+      sqlite3_column_type(st, 0) != SQLITE_NULL)
+    v = sqlite3_column_double(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
 char *res__join(const char *a, char sep, const char *b) {
   size_t na = strlen(a), nb = strlen(b);
   char *s = sim_malloc(na + nb + 2);

@@ -112,6 +112,9 @@ int res__params_canon(const char *db_path, const char *json, char **out,
 /* "a" sep "b" in a fresh sim_malloc buffer, NULL when out of memory. */
 char *res__join(const char *a, char sep, const char *b);
 
+/* Metric `key` of run `run`, NAN when absent or NULL (compare, scaling). */
+double res__metric(res_db *db, int64_t run, const char *key);
+
 /* The headline keys, in order: cycles latency_s energy_j util dram_bytes.
  * A report metric with one of these keys is never stored or printed. */
 extern const char *const res__headline_keys[];

@@ -31,21 +31,6 @@ typedef struct sc_row {
   double seq, speedup, u2, u1;
 } sc_row;
 
-static double sc_metric(res_db *db, int64_t run, const char *key) {
-  sqlite3_stmt *st = NULL;
-  double v = NAN;
-  if (sqlite3_prepare_v2(db->h, "SELECT value FROM metrics WHERE run_id = ?1"
-                         " AND key = ?2", -1, &st, NULL) != SQLITE_OK)
-    return v;
-  sqlite3_bind_int64(st, 1, run);
-  sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW &&
-      sqlite3_column_type(st, 0) != SQLITE_NULL)
-    v = sqlite3_column_double(st, 0);
-  sqlite3_finalize(st);
-  return v;
-}
-
 static int sc_cmp(const void *a, const void *b) {
   const sc_row *x = a, *y = b;
   if (x->series != y->series) return x->series < y->series ? -1 : 1;
@@ -116,8 +101,8 @@ int res__scaling_dat(res_db *db, const res__point *pt, size_t n,
     rows[nr].series = s;
     rows[nr].seq = sq;
     rows[nr].speedup = b->latency_s / p->latency_s;
-    rows[nr].u2 = sc_metric(db, p->run_id, "util_2d");
-    rows[nr].u1 = sc_metric(db, p->run_id, "util_1d");
+    rows[nr].u2 = res__metric(db, p->run_id, "util_2d");
+    rows[nr].u1 = res__metric(db, p->run_id, "util_1d");
     nr++;
   }
   if (nr) {
