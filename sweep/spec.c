@@ -398,8 +398,14 @@ static const int sw_canon_order[] = {
     SWEEP_P_PHASE, SWEEP_P_PRECISION, SWEEP_P_SCOPE, SWEEP_P_SEQ,
     -3};
 
-static int cmp_strp(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
+/* A set./map_opt. value ("KEY=value") with its JSON string: sorted
+ * together, so the canonical JSON follows the sorted order. */
+typedef struct sw_kv {
+  const char *s, *j;
+} sw_kv;
+
+static int cmp_kv(const void *a, const void *b) {
+  return strcmp(((const sw_kv *)a)->s, ((const sw_kv *)b)->s);
 }
 
 /* Builds one point from the axes' current values (idx[a] per axis). */
@@ -408,8 +414,7 @@ static int sw_make_point(sw_ctx *c, sw_axis *const *ax, const size_t *idx,
   memset(p, 0, sizeof *p);
   p->line = line;
   const char *js[SWEEP_P_COUNT] = {0};
-  const char *set_js[2 * SWEEP_MAX_AXES], *mo_js[2 * SWEEP_MAX_AXES];
-  const char *sets[2 * SWEEP_MAX_AXES], *mos[2 * SWEEP_MAX_AXES];
+  sw_kv sets[2 * SWEEP_MAX_AXES], mos[2 * SWEEP_MAX_AXES];
   size_t ns = 0, nm = 0, len = 16;
   for (size_t a = 0; a < n_ax; a++) {
     const sw_axis *x = ax[a];
@@ -417,9 +422,9 @@ static int sw_make_point(sw_ctx *c, sw_axis *const *ax, const size_t *idx,
       p->val[x->param] = (char *)x->sv[idx[a]];
       js[x->param] = x->js[idx[a]];
     } else if (x->key[0] == 's') {
-      sets[ns++] = x->sv[idx[a]];
+      sets[ns++] = (sw_kv){x->sv[idx[a]], x->js[idx[a]]};
     } else {
-      mos[nm++] = x->sv[idx[a]];
+      mos[nm++] = (sw_kv){x->sv[idx[a]], x->js[idx[a]]};
     }
     len += strlen(x->key) + strlen(x->js[idx[a]]) + 4;
   }
@@ -428,22 +433,9 @@ static int sw_make_point(sw_ctx *c, sw_axis *const *ax, const size_t *idx,
                        "%s:%d: a point has no %s (give it in fixed, product "
                        "or zip)",
                        c->path, line, p->val[SWEEP_P_ARCH] ? "model" : "arch");
-  /* sets and map_opts sorted (as --set order never matters); their JSON
-   * strings follow the sorted order */
-  if (ns > 1) qsort(sets, ns, sizeof *sets, cmp_strp);
-  if (nm > 1) qsort(mos, nm, sizeof *mos, cmp_strp);
-  for (size_t i = 0; i < ns; i++)
-    for (size_t a = 0; a < n_ax; a++)
-      if (ax[a]->param < 0 && ax[a]->sv[idx[a]] == sets[i]) {
-        set_js[i] = ax[a]->js[idx[a]];
-        break;
-      }
-  for (size_t i = 0; i < nm; i++)
-    for (size_t a = 0; a < n_ax; a++)
-      if (ax[a]->param < 0 && ax[a]->sv[idx[a]] == mos[i]) {
-        mo_js[i] = ax[a]->js[idx[a]];
-        break;
-      }
+  /* sets and map_opts sorted (as --set order never matters) */
+  if (ns > 1) qsort(sets, ns, sizeof *sets, cmp_kv);
+  if (nm > 1) qsort(mos, nm, sizeof *mos, cmp_kv);
   if (len > c->cap) {
     char *nb = realloc(c->buf, len * 2);
     if (!nb) goto oom;
@@ -455,7 +447,7 @@ static int sw_make_point(sw_ctx *c, sw_axis *const *ax, const size_t *idx,
   for (size_t i = 0; i < sizeof sw_canon_order / sizeof *sw_canon_order; i++) {
     int q = sw_canon_order[i];
     const char *name = q >= 0 ? sweep_names[q] : q == -2 ? "map_opt" : "set";
-    const char *const *arr = q == -2 ? mo_js : set_js;
+    const sw_kv *arr = q == -2 ? mos : sets;
     size_t na = q == -2 ? nm : ns;
     if (q >= 0 ? !js[q] : na == 0) continue;
     if (o[-1] != '{') *o++ = ',';
@@ -474,8 +466,8 @@ static int sw_make_point(sw_ctx *c, sw_axis *const *ax, const size_t *idx,
     *o++ = '[';
     for (size_t k = 0; k < na; k++) {
       if (k) *o++ = ',';
-      size_t vl = strlen(arr[k]);
-      memcpy(o, arr[k], vl);
+      size_t vl = strlen(arr[k].j);
+      memcpy(o, arr[k].j, vl);
       o += vl;
     }
     *o++ = ']';
@@ -488,8 +480,8 @@ static int sw_make_point(sw_ctx *c, sw_axis *const *ax, const size_t *idx,
   if (!p->canon || !p->sets || !p->map_opts) goto oom;
   memcpy(p->canon, c->buf, cl);
   p->canon[cl] = 0;
-  for (size_t i = 0; i < ns; i++) p->sets[i] = (char *)sets[i];
-  for (size_t i = 0; i < nm; i++) p->map_opts[i] = (char *)mos[i];
+  for (size_t i = 0; i < ns; i++) p->sets[i] = (char *)sets[i].s;
+  for (size_t i = 0; i < nm; i++) p->map_opts[i] = (char *)mos[i].s;
   p->n_sets = ns;
   p->n_map_opts = nm;
   res_hash_hex(p->canon, cl, p->hash);
